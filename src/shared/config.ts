@@ -1,0 +1,141 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration of a chatbatch process, read once from the environment
+ * (CONTRACT.md, "Environment"), validated, then frozen. Command-line flags override it
+ * by being merged into the env object before `loadConfig` runs.
+ */
+export interface Config {
+  /** Redis (or Valkey/Dragonfly) URL. Default `redis://127.0.0.1:6379`. */
+  readonly redisUrl: string;
+  /** Namespace of every key and queue. Default `chatbatch`. */
+  readonly prefix: string;
+  /** Vendor base URL; requests go to `{base}/v1/chats`. Default `https://api.sigmamind.ai`. */
+  readonly sigmamindBaseUrl: string;
+  /** Sent as `X-API-Key`; required by `worker`. Never logged. */
+  readonly sigmamindApiKey: string | undefined;
+  /** In-flight requests per worker process. Default 50. */
+  readonly concurrency: number;
+  /** Request starts per second across all workers; 0 = none. Default 0. */
+  readonly rateLimit: number;
+  /** Attempts per turn before it fails. Default 5. */
+  readonly maxAttempts: number;
+  /** Base of the exponential backoff, in ms. Default 1000. */
+  readonly backoffMs: number;
+  /** Per-attempt timeout, in ms. Default 30000. */
+  readonly requestTimeoutMs: number;
+  /** Worker's `/metrics` port; 0 = any free port. Default 9464. */
+  readonly metricsPort: number;
+  /** Port of `chatbatch api`. Default 3000. */
+  readonly apiPort: number;
+  /** Bearer tokens accepted by the API. Default none. Never logged. */
+  readonly apiTokens: readonly string[];
+  /** pino level. Default `info`. */
+  readonly logLevel: string;
+  /** How long a batch's results are kept after its last write, in seconds. Default 7 days. */
+  readonly retentionSeconds: number;
+}
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .min(min, `must be at least ${min}`)
+        .max(max, `must be at most ${max}`),
+    );
+
+const positiveNumber = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'must be a non-negative number')
+  .transform(Number);
+
+const url = (protocols: string[]) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+const envSchema = z.object({
+  REDIS_URL: url(['redis:', 'rediss:', 'redis+cluster:']).default('redis://127.0.0.1:6379'),
+  CHATBATCH_PREFIX: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.-]{1,64}$/,
+      'must be 1-64 characters of letters, digits, "_", "." or "-" (it becomes a Redis hash tag)',
+    )
+    .default('chatbatch'),
+  SIGMAMIND_BASE_URL: url(['http:', 'https:']).default('https://api.sigmamind.ai'),
+  SIGMAMIND_API_KEY: z.string().trim().min(1, 'must not be empty when set').optional(),
+  CHATBATCH_CONCURRENCY: int(1, 10_000).default(50),
+  CHATBATCH_RATE_LIMIT: int(0, 1_000_000).default(0),
+  CHATBATCH_MAX_ATTEMPTS: int(1, 100).default(5),
+  CHATBATCH_BACKOFF_MS: int(1, 3_600_000).default(1000),
+  CHATBATCH_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  METRICS_PORT: int(0, 65_535).default(9464),
+  API_PORT: int(0, 65_535).default(3000),
+  CHATBATCH_API_TOKENS: z.string().optional(),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  CHATBATCH_RETENTION_DAYS: positiveNumber
+    .pipe(z.number().gt(0, 'must be greater than 0').max(3650, 'must be at most 3650'))
+    .default(7),
+});
+
+/** A configuration error: names every bad variable and the rule it broke. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment once and returns a frozen Config. Throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings count as "not set", as shells and compose files often export them.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    redisUrl: e.REDIS_URL,
+    prefix: e.CHATBATCH_PREFIX,
+    sigmamindBaseUrl: e.SIGMAMIND_BASE_URL.replace(/\/+$/, ''),
+    sigmamindApiKey: e.SIGMAMIND_API_KEY,
+    concurrency: e.CHATBATCH_CONCURRENCY,
+    rateLimit: e.CHATBATCH_RATE_LIMIT,
+    maxAttempts: e.CHATBATCH_MAX_ATTEMPTS,
+    backoffMs: e.CHATBATCH_BACKOFF_MS,
+    requestTimeoutMs: e.CHATBATCH_REQUEST_TIMEOUT_MS,
+    metricsPort: e.METRICS_PORT,
+    apiPort: e.API_PORT,
+    apiTokens: Object.freeze(
+      (e.CHATBATCH_API_TOKENS ?? '')
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+    logLevel: e.LOG_LEVEL,
+    retentionSeconds: Math.round(e.CHATBATCH_RETENTION_DAYS * 86_400),
+  });
+}

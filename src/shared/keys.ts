@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every Redis key of one prefix, in one place. All of them share the hash tag `{prefix}`
+ * so BullMQ's Lua scripts and our multi-key scripts stay on one Redis Cluster slot.
+ */
+export interface Keys {
+  /** The BullMQ `prefix` option: BullMQ builds `{prefix}:turns:*` from it. */
+  readonly bullPrefix: string;
+  /** Hash: a batch's settings, state and counters. */
+  batch(batchId: string): string;
+  /** List: the batch's turns in input order, as `conversationId \u001f turn`. */
+  order(batchId: string): string;
+  /** Hash: one conversation (field `m` its settings and state, `t<k>` its turn k). */
+  conversation(batchId: string, conversationId: string): string;
+  /** Set: conversations whose last turn failed (for retry-failed). */
+  failed(batchId: string): string;
+  /** Set: conversations whose job was set aside while the batch was paused. */
+  parked(batchId: string): string;
+  /** List: conversations staged by one ingest run, in first-seen order. */
+  staging(runId: string): string;
+  /** Sorted set: batch ids by creation time. */
+  readonly batches: string;
+}
+
+export const QUEUE_NAME = 'turns';
+
+export function makeKeys(prefix: string): Keys {
+  const tag = `{${prefix}}`;
+  return Object.freeze({
+    bullPrefix: tag,
+    batch: (b: string) => `${tag}:b:${b}`,
+    order: (b: string) => `${tag}:b:${b}:order`,
+    conversation: (b: string, c: string) => `${tag}:c:${b}:${c}`,
+    failed: (b: string) => `${tag}:b:${b}:failed`,
+    parked: (b: string) => `${tag}:b:${b}:parked`,
+    staging: (run: string) => `${tag}:staging:${run}`,
+    batches: `${tag}:batches`,
+  });
+}
+
+/**
+ * A deterministic BullMQ job id for a conversation's turn. BullMQ ids must not contain `:`
+ * and must not be all digits, and conversation ids are user text, so hash them.
+ */
+export function turnJobId(batchId: string, conversationId: string, turn: number): string {
+  const digest = createHash('sha1')
+    .update(batchId)
+    .update('\u0000')
+    .update(conversationId)
+    .digest('base64url');
+  return `t-${digest}-${turn}`;
+}
