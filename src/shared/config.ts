@@ -34,6 +34,11 @@ export interface Config {
   readonly logLevel: string;
   /** How long a batch's results are kept after its last write, in seconds. Default 7 days. */
   readonly retentionSeconds: number;
+  /**
+   * How often workers look for turns whose worker died, in ms; a dead worker's turn is
+   * picked up again after at most about this long. Default 30000.
+   */
+  readonly stalledIntervalMs: number;
 }
 
 const int = (min: number, max: number) =>
@@ -42,12 +47,7 @@ const int = (min: number, max: number) =>
     .trim()
     .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
     .transform(Number)
-    .pipe(
-      z
-        .number()
-        .min(min, `must be at least ${min}`)
-        .max(max, `must be at most ${max}`),
-    );
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
 const positiveNumber = z
   .string()
@@ -59,13 +59,16 @@ const url = (protocols: string[]) =>
   z
     .string()
     .trim()
-    .refine((value) => {
-      try {
-        return protocols.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    );
 
 const envSchema = z.object({
   REDIS_URL: url(['redis:', 'rediss:', 'redis+cluster:']).default('redis://127.0.0.1:6379'),
@@ -94,6 +97,7 @@ const envSchema = z.object({
   CHATBATCH_RETENTION_DAYS: positiveNumber
     .pipe(z.number().gt(0, 'must be greater than 0').max(3650, 'must be at most 3650'))
     .default(7),
+  CHATBATCH_STALLED_INTERVAL_MS: int(1000, 600_000).default(30_000),
 });
 
 /** A configuration error: names every bad variable and the rule it broke. */
@@ -137,5 +141,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     ),
     logLevel: e.LOG_LEVEL,
     retentionSeconds: Math.round(e.CHATBATCH_RETENTION_DAYS * 86_400),
+    stalledIntervalMs: e.CHATBATCH_STALLED_INTERVAL_MS,
   });
 }

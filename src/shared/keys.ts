@@ -17,8 +17,10 @@ export interface Keys {
   failed(batchId: string): string;
   /** Set: conversations whose job was set aside while the batch was paused. */
   parked(batchId: string): string;
-  /** List: conversations staged by one ingest run, in first-seen order. */
-  staging(runId: string): string;
+  /** Prefix of one ingest run's staging keys (see the ingest scripts). */
+  readonly stagingPrefix: string;
+  /** The key prefix of a batch's conversations (the conversation id follows). */
+  conversationPrefix(batchId: string): string;
   /** Sorted set: batch ids by creation time. */
   readonly batches: string;
 }
@@ -34,7 +36,8 @@ export function makeKeys(prefix: string): Keys {
     conversation: (b: string, c: string) => `${tag}:c:${b}:${c}`,
     failed: (b: string) => `${tag}:b:${b}:failed`,
     parked: (b: string) => `${tag}:b:${b}:parked`,
-    staging: (run: string) => `${tag}:staging:${run}`,
+    stagingPrefix: `${tag}:staging:`,
+    conversationPrefix: (b: string) => `${tag}:c:${b}:`,
     batches: `${tag}:batches`,
   });
 }

@@ -1,0 +1,113 @@
+import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { readCsvRows, CsvFileError } from '../producer/csv/index.js';
+import { ingestRows, type IngestRow } from '../producer/ingest.js';
+import type { IngestReport } from '../producer/ingest-report.js';
+import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../shared/records.js';
+import { configFrom, openProducer } from './context.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { createProgress } from './progress.js';
+
+interface IngestFlags {
+  batch: string;
+  agentId?: string;
+  delimiter?: string;
+  dryRun?: boolean;
+  strict?: boolean;
+  json?: boolean;
+}
+
+const MAX_LISTED_REJECTIONS = 20;
+
+function printHuman(report: IngestReport, file: string, flags: IngestFlags): void {
+  const verb = flags.dryRun
+    ? 'would enqueue'
+    : report.discarded
+      ? 'enqueued nothing (--strict)'
+      : 'enqueued';
+  process.stdout.write(
+    `${file} → batch ${report.batchId}: ${report.conversations} conversations, ` +
+      `${report.accepted} accepted (${report.turns} turns) ${verb}, ` +
+      `${report.rejected} rejected, ${report.duplicates} already in the batch\n`,
+  );
+  for (const row of report.rejectedRows.slice(0, MAX_LISTED_REJECTIONS)) {
+    process.stdout.write(
+      `  ${file}:${row.line} conversation ${row.conversationId}: ${row.errors.join('; ')}\n`,
+    );
+  }
+  if (report.rejectedRows.length > MAX_LISTED_REJECTIONS) {
+    process.stdout.write(
+      `  … and ${report.rejectedRows.length - MAX_LISTED_REJECTIONS} more rejected rows (use --json for all)\n`,
+    );
+  }
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('read, validate and enqueue a CSV of conversations')
+    .argument('<file>', 'CSV file (UTF-8, header row required)')
+    .requiredOption('--batch <id>', 'batch id (re-running the same file and batch adds nothing)')
+    .option('--agent-id <id>', 'agent for rows whose agent_id cell is empty')
+    .option('--delimiter <c>', 'field delimiter', ',')
+    .option('--dry-run', 'validate and report, enqueue nothing')
+    .option('--strict', 'enqueue nothing if any row is rejected (exit 3)')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, flags: IngestFlags) => {
+      if (!BATCH_ID_PATTERN.test(flags.batch)) {
+        throw new CliError(`--batch: must be ${BATCH_ID_RULE}`, EXIT.usage);
+      }
+      if (flags.delimiter !== undefined && [...flags.delimiter].length !== 1) {
+        throw new CliError('--delimiter: must be exactly one character', EXIT.usage);
+      }
+      const config = configFrom();
+      try {
+        await access(file);
+      } catch (error) {
+        throw new CliError(
+          `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        );
+      }
+      const context = await openProducer(config);
+      const progress = flags.json ? undefined : createProgress('rows read');
+      try {
+        const rows = readCsvRows(createReadStream(file), {
+          delimiter: flags.delimiter,
+          defaultAgentId: flags.agentId,
+          source: file,
+        }) as AsyncIterable<IngestRow>;
+        const report = await ingestRows(
+          {
+            redis: context.redis,
+            keys: context.keys,
+            batchStore: context.batchStore,
+            turnQueue: context.turnQueue,
+            retentionSeconds: config.retentionSeconds,
+          },
+          rows,
+          {
+            batchId: flags.batch,
+            agentId: flags.agentId,
+            dryRun: flags.dryRun,
+            strict: flags.strict,
+            onProgress: (n) => progress?.update(n),
+          },
+        );
+        progress?.stop();
+        if (flags.json) {
+          const { discarded: _discarded, ...contractShape } = report;
+          process.stdout.write(`${JSON.stringify(contractShape)}\n`);
+        } else {
+          printHuman(report, file, flags);
+        }
+        if (flags.strict && report.rejected > 0) process.exitCode = EXIT.strictRejected;
+      } catch (error) {
+        progress?.stop();
+        if (error instanceof CsvFileError) throw new CliError(error.message);
+        throw error;
+      } finally {
+        await context.close();
+      }
+    });
+}

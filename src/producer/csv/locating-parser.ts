@@ -1,0 +1,143 @@
+import { Parser, type CsvError } from 'csv-parse';
+import { CsvFileError } from './csv-file-error.js';
+import { MAX_RECORD_BYTES } from './limits.js';
+import { RecordLineLocator } from './record-line-locator.js';
+import { describeSyntaxError } from './syntax-problems.js';
+
+/** A record csv-parse could not read, reported in its place in the file. */
+export interface BrokenRecord {
+  readonly kind: 'broken';
+  /** 1-based line where the record starts (an estimate when csv-parse gave up mid-record). */
+  line: number;
+  readonly problems: string[];
+  /** The cells, when csv-parse read the record to its end (wrong cell count). */
+  cells: string[] | undefined;
+  /** csv-parse's line count at the first problem, to recognise more problems of the same record. */
+  readonly reportedLine: number;
+}
+
+/** What the parser yields, in file order: the header and good records as cells, broken records as such. */
+export type ParsedRecord = string[] | BrokenRecord;
+
+/**
+ * csv-parse's streaming parser, set up for chatbatch (BOM, strict cell count, blank lines
+ * skipped, bad records skipped rather than fatal), that also knows the start line of each
+ * record and yields each skipped record in its place.
+ *
+ * Why a subclass: csv-parse's `info: true` copies its whole info object three times per record,
+ * which halves the read rate, and its line count is off after a CRLF inside quotes anyway. The
+ * parser calls `push` synchronously as each record ends, so reading `this.info` there gives the
+ * same figures for free; the start lines wait in a queue, in the order records are yielded.
+ * Skipped records are reported through the `skip` event, synchronously and in file order too, so
+ * pushing them from there keeps them in place among the good records.
+ */
+export class LocatingCsvParser extends Parser {
+  private readonly locator = new RecordLineLocator();
+  private readonly startLines: number[] = [];
+  private startLinesHead = 0;
+  private pendingBroken: BrokenRecord | undefined;
+  private headerLength = 0;
+
+  constructor(
+    private readonly source: string,
+    delimiter: string | undefined,
+  ) {
+    super({
+      bom: true,
+      delimiter,
+      // CRLF, LF and CR all end a record, so files glued together from different sources
+      // still read; csv-parse would otherwise pick one from the first line break it sees.
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_column_count: false,
+      skip_records_with_error: true,
+      skip_empty_lines: true,
+      max_record_size: MAX_RECORD_BYTES,
+    });
+    this.on('skip', (error: CsvError | undefined) => this.recordSkipped(error));
+  }
+
+  /** Start line of the next cell array taken from this stream; call once per array, in order. */
+  takeStartLine(): number {
+    const line = this.startLines[this.startLinesHead++];
+    if (line === undefined) throw new Error('LocatingCsvParser: more records taken than parsed');
+    // Drop the consumed front now and then rather than shifting on every record.
+    if (this.startLinesHead >= 1024 && this.startLinesHead * 2 >= this.startLines.length) {
+      this.startLines.splice(0, this.startLinesHead);
+      this.startLinesHead = 0;
+    }
+    return line;
+  }
+
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    if (chunk === null) {
+      this.releaseBroken();
+    } else if (Array.isArray(chunk)) {
+      this.releaseBroken();
+      const cells = chunk as string[];
+      if (this.headerLength === 0) this.headerLength = cells.length;
+      this.startLines.push(this.locator.locate(cells, this.info.lines, this.info.empty_lines));
+    }
+    return super.push(chunk, encoding);
+  }
+
+  private recordSkipped(error: CsvError | undefined): void {
+    if (error === undefined) return;
+    const reportedLine = numberProperty(error, 'lines');
+    if (error.code === 'CSV_MAX_RECORD_SIZE') {
+      // Thrown from here, csv-parse fails the stream with it instead of skipping.
+      throw new CsvFileError(
+        this.source,
+        reportedLine,
+        `a record grows past ${MAX_RECORD_BYTES / 1024 / 1024} MiB; is a quote left open?`,
+      );
+    }
+    const emptyLines = numberProperty(error, 'empty_lines');
+    const problem = describeSyntaxError(error, this.headerLength);
+    // A cell-count error comes at the record's end, with its cells: its start line is exact.
+    const cells = stringArrayProperty(error, 'record');
+    const exactLine =
+      cells === undefined ? undefined : this.locator.locate(cells, reportedLine, emptyLines);
+
+    const pending = this.pendingBroken;
+    const sameRecord =
+      pending !== undefined &&
+      (pending.reportedLine === reportedLine ||
+        (exactLine !== undefined && exactLine <= pending.line));
+    if (sameRecord) {
+      if (!pending.problems.includes(problem)) pending.problems.push(problem);
+      if (exactLine !== undefined) {
+        pending.line = Math.min(pending.line, exactLine);
+        pending.cells = cells;
+      }
+      return;
+    }
+    this.releaseBroken();
+    this.pendingBroken = {
+      kind: 'broken',
+      line: exactLine ?? this.locator.locateBroken(reportedLine, emptyLines),
+      problems: [problem],
+      cells,
+      reportedLine,
+    };
+  }
+
+  /** A broken record is held back until the next record shows it has no more problems. */
+  private releaseBroken(): void {
+    const broken = this.pendingBroken;
+    if (broken === undefined) return;
+    this.pendingBroken = undefined;
+    super.push(broken);
+  }
+}
+
+function numberProperty(error: CsvError, key: string): number {
+  const value = error[key];
+  return typeof value === 'number' ? value : 0;
+}
+
+function stringArrayProperty(error: CsvError, key: string): string[] | undefined {
+  const value = error[key];
+  return Array.isArray(value) && value.every((cell) => typeof cell === 'string')
+    ? (value as string[])
+    : undefined;
+}

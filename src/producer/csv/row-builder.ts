@@ -1,0 +1,118 @@
+import { conversationIdForLine } from './conversation-rules.js';
+import type { CsvRow } from './csv-row.js';
+import type { HeaderLayout } from './header-layout.js';
+import { CSV_LIMITS } from './limits.js';
+import type { BrokenRecord } from './locating-parser.js';
+import { isIanaTimeZone } from './time-zones.js';
+import { hasReplacementCharacter } from './utf8.js';
+
+/**
+ * Turns the cells of one record into a `CsvRow`, checking each field on its own. Built once per
+ * file from the header, so the per-row work is indexing and a few string checks.
+ */
+export class RowBuilder {
+  constructor(
+    private readonly layout: HeaderLayout,
+    /** The `--agent-id` default, trimmed; undefined when not given or blank. */
+    private readonly defaultAgentId: string | undefined,
+  ) {}
+
+  build(cells: readonly string[], line: number): CsvRow {
+    const errors: string[] = [];
+    const { index } = this.layout;
+
+    const input = readCell(cells, index.input, 'input', errors);
+    if (input === '') errors.push('input: must not be empty');
+    else checkMaxLength(input, CSV_LIMITS.inputMaxLength, 'input', errors);
+
+    const agentId = readCell(cells, index.agent_id, 'agent_id', errors) || this.defaultAgentId;
+    if (agentId === undefined) errors.push('agent_id: empty and no --agent-id given');
+    else checkMaxLength(agentId, CSV_LIMITS.agentIdMaxLength, 'agent_id', errors);
+
+    const conversationCell = readCell(cells, index.conversation_id, 'conversation_id', errors);
+    checkMaxLength(conversationCell, CSV_LIMITS.conversationIdMaxLength, 'conversation_id', errors);
+
+    const previousChatId =
+      readCell(cells, index.previous_chat_id, 'previous_chat_id', errors) || undefined;
+    if (previousChatId !== undefined) {
+      checkMaxLength(
+        previousChatId,
+        CSV_LIMITS.previousChatIdMaxLength,
+        'previous_chat_id',
+        errors,
+      );
+    }
+
+    const timezone = readCell(cells, index.timezone, 'timezone', errors) || undefined;
+    if (timezone !== undefined && !isIanaTimeZone(timezone)) {
+      errors.push(`timezone: ${JSON.stringify(timezone)} is not an IANA time zone`);
+    }
+
+    return {
+      line,
+      conversationId: conversationCell || conversationIdForLine(line),
+      explicitConversation: conversationCell !== '',
+      agentId,
+      input,
+      previousChatId,
+      timezone,
+      variables: this.readVariables(cells, errors),
+      errors,
+    };
+  }
+
+  /**
+   * The row for a record csv-parse could not read. When its cells are known (wrong cell count),
+   * the conversation id is taken from its usual place even though later cells may be shifted:
+   * wrongly rejecting a neighbouring conversation is better than running this one without a turn.
+   */
+  broken(record: BrokenRecord): CsvRow {
+    const { conversation_id: conversationIndex } = this.layout.index;
+    const conversationCell =
+      record.cells !== undefined && conversationIndex >= 0
+        ? (record.cells[conversationIndex] ?? '').trim()
+        : '';
+    return {
+      line: record.line,
+      conversationId: conversationCell || conversationIdForLine(record.line),
+      explicitConversation: conversationCell !== '',
+      agentId: undefined,
+      input: '',
+      previousChatId: undefined,
+      timezone: undefined,
+      variables: Object.create(null) as Record<string, string>,
+      errors: record.problems,
+    };
+  }
+
+  private readVariables(cells: readonly string[], errors: string[]): Record<string, string> {
+    // No prototype: a column named `__proto__` becomes an own key instead of a prototype swap.
+    const variables = Object.create(null) as Record<string, string>;
+    const { variableIndexes, variableNames } = this.layout;
+    for (let i = 0; i < variableIndexes.length; i++) {
+      const value = (cells[variableIndexes[i] as number] ?? '').trim();
+      if (value === '') continue;
+      const name = variableNames[i] as string;
+      if (hasReplacementCharacter(value)) errors.push(`${name}: not valid UTF-8`);
+      variables[name] = value;
+    }
+    return variables;
+  }
+}
+
+/** The trimmed cell at `index` ('' when the column is absent), flagging bytes that were not UTF-8. */
+function readCell(
+  cells: readonly string[],
+  index: number,
+  field: string,
+  errors: string[],
+): string {
+  if (index < 0) return '';
+  const value = (cells[index] ?? '').trim();
+  if (hasReplacementCharacter(value)) errors.push(`${field}: not valid UTF-8`);
+  return value;
+}
+
+function checkMaxLength(value: string, max: number, field: string, errors: string[]): void {
+  if (value.length > max) errors.push(`${field}: longer than ${max} characters`);
+}

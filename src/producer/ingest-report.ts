@@ -1,0 +1,26 @@
+/** What an ingest did, as printed by `ingest --json` and returned by the API (CONTRACT.md). */
+export interface IngestReport {
+  batchId: string;
+  /** Distinct conversations in the input. */
+  conversations: number;
+  /** Turns of the accepted conversations. */
+  turns: number;
+  /** Conversations accepted (and enqueued, unless a dry run). */
+  accepted: number;
+  /** Conversations rejected because at least one of their rows is invalid. */
+  rejected: number;
+  /** Conversations that the batch holds already (a re-run of the same input). */
+  duplicates: number;
+  rejectedRows: RejectedRow[];
+  /** True when nothing was enqueued: a dry run, or --strict with a rejected row. */
+  discarded: boolean;
+}
+
+export interface RejectedRow {
+  /** 1-based line of the file where the record starts (header = line 1); for JSON, null. */
+  line: number | null;
+  /** For JSON submissions: the 0-based index of the conversation in the request. */
+  index?: number;
+  conversationId: string;
+  errors: string[];
+}

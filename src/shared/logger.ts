@@ -1,0 +1,37 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths that may hold a secret anywhere in a log object. Secrets are never logged on
+ * purpose; this is the net for the day someone logs a whole request or config object.
+ */
+const REDACT = [
+  'apiKey',
+  'sigmamindApiKey',
+  'apiTokens',
+  'token',
+  'authorization',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  '*.apiKey',
+  '*.sigmamindApiKey',
+  '*.apiTokens',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers["x-api-key"]',
+];
+
+/** The one root logger of a process; pass it down and bind children to batch/conversation. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      redact: { paths: REDACT, censor: '[redacted]' },
+    },
+    destination,
+  );
+}

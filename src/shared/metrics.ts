@@ -1,0 +1,95 @@
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+
+/**
+ * Every metric of CONTRACT.md, defined once over an injected registry. No label carries an
+ * unbounded value: never a batch or conversation id.
+ */
+export interface Metrics {
+  readonly registry: Registry;
+  chatRequests: Counter<'status_code' | 'outcome'>;
+  chatRequestDuration: Histogram<'outcome'>;
+  turns: Counter<'result'>;
+  conversations: Counter<'result'>;
+  rateLimited: Counter;
+  inflightRequests: Gauge;
+  queueJobs: Gauge<'state'>;
+  ingestRows: Counter<'result'>;
+  /** Attempts whose reply was lost after it may have reached the vendor (possible duplicates). */
+  possibleDuplicates: Counter;
+}
+
+/** Seconds: a chat API answers in tens of ms to tens of seconds, with a 30 s default timeout. */
+export const REQUEST_DURATION_BUCKETS = [
+  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60,
+];
+
+export function createMetrics(
+  registry: Registry,
+  options: {
+    defaultMetrics?: boolean;
+    collectQueueJobs?: (gauge: Gauge<'state'>) => Promise<void>;
+  } = {},
+): Metrics {
+  if (options.defaultMetrics !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'chatbatch_' });
+  const registers = [registry];
+  const collectQueueJobs = options.collectQueueJobs;
+  return {
+    registry,
+    chatRequests: new Counter({
+      name: 'chatbatch_chat_requests_total',
+      help: 'Chats API attempts by vendor status code (or timeout/network) and outcome.',
+      labelNames: ['status_code', 'outcome'],
+      registers,
+    }),
+    chatRequestDuration: new Histogram({
+      name: 'chatbatch_chat_request_duration_seconds',
+      help: 'Duration of one Chats API attempt, in seconds.',
+      labelNames: ['outcome'],
+      buckets: REQUEST_DURATION_BUCKETS,
+      registers,
+    }),
+    turns: new Counter({
+      name: 'chatbatch_turns_total',
+      help: 'Turns finished by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+    conversations: new Counter({
+      name: 'chatbatch_conversations_total',
+      help: 'Conversations finished by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: 'chatbatch_rate_limited_total',
+      help: 'Vendor 429 answers that slowed every worker.',
+      registers,
+    }),
+    inflightRequests: new Gauge({
+      name: 'chatbatch_inflight_requests',
+      help: 'Chats API requests in flight in this process.',
+      registers,
+    }),
+    queueJobs: new Gauge({
+      name: 'chatbatch_queue_jobs',
+      help: 'Jobs in the turn queue by state.',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        if (collectQueueJobs) await collectQueueJobs(this);
+      },
+    }),
+    ingestRows: new Counter({
+      name: 'chatbatch_ingest_rows_total',
+      help: 'CSV or API rows ingested by result.',
+      labelNames: ['result'],
+      registers,
+    }),
+    possibleDuplicates: new Counter({
+      name: 'chatbatch_possible_duplicate_requests_total',
+      help: 'Attempts retried after their reply was lost (timeout or reset after sending): the vendor may have created a chat twice.',
+      registers,
+    }),
+  };
+}

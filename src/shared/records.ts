@@ -1,0 +1,71 @@
+/**
+ * Terminology (CONTRACT.md "Words"):
+ * - batch: conversations submitted together (one CSV file, one API request, one scheduled run).
+ * - conversation: an ordered script of customer turns sent to one agent.
+ * - turn: one `POST /v1/chats` that succeeded once; turn k+1 sends turn k's chatId as
+ *   `previousChatId`.
+ * - attempt: one HTTP request for a turn; a turn may take several.
+ */
+
+export type TurnStatus = 'completed' | 'failed' | 'skipped' | 'pending' | 'cancelled' | 'expired';
+export type ConversationState =
+  'pending' | 'active' | 'completed' | 'ended' | 'failed' | 'cancelled' | 'expired';
+export type ChatStatus = 'in-progress' | 'ended' | 'error';
+export type BatchState = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+
+export interface TurnError {
+  code: string;
+  /** null for network errors and timeouts. */
+  httpStatus: number | null;
+  message: string;
+}
+
+/** One line of `results --format jsonl`, in CONTRACT.md's field order. */
+export interface TurnRecord {
+  batchId: string;
+  conversationId: string;
+  turn: number;
+  line: number | null;
+  agentId: string;
+  input: string;
+  status: TurnStatus;
+  chatId: string | null;
+  previousChatId: string | null;
+  chatStatus: ChatStatus | null;
+  response: unknown[] | null;
+  attempts: number;
+  error: TurnError | null;
+  completedAt: string | null;
+}
+
+/** `status --json`. */
+export interface BatchStatus {
+  batchId: string;
+  state: BatchState;
+  conversations: {
+    total: number;
+    pending: number;
+    active: number;
+    completed: number;
+    ended: number;
+    failed: number;
+    cancelled: number;
+    expired: number;
+  };
+  turns: {
+    total: number;
+    pending: number;
+    completed: number;
+    failed: number;
+    skipped: number;
+    cancelled: number;
+    expired: number;
+  };
+  createdAt: string | null;
+  scheduledAt: string | null;
+  finishedAt: string | null;
+}
+
+/** A batch id names Redis keys and appears in URLs: keep it to a safe alphabet. */
+export const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+export const BATCH_ID_RULE = '1-128 characters of letters, digits, "_", "." or "-"';

@@ -1,0 +1,43 @@
+import type { BatchState, BatchStatus } from '../records.js';
+
+const CONVERSATION_STATES = [
+  'pending',
+  'active',
+  'completed',
+  'ended',
+  'failed',
+  'cancelled',
+  'expired',
+] as const;
+const TURN_STATES = ['pending', 'completed', 'failed', 'skipped', 'cancelled', 'expired'] as const;
+
+const iso = (ms: string | undefined): string | null =>
+  ms && Number.isFinite(Number(ms)) ? new Date(Number(ms)).toISOString() : null;
+
+/** Builds `status --json` from the batch hash: counters are kept exact by the store scripts. */
+export function batchStatusFromHash(batchId: string, hash: Record<string, string>): BatchStatus {
+  const count = (field: string) => Math.max(0, Number(hash[field] ?? 0));
+  const conversations = { total: count('c:total') } as BatchStatus['conversations'];
+  for (const state of CONVERSATION_STATES) conversations[state] = count(`c:${state}`);
+  const turns = { total: count('t:total') } as BatchStatus['turns'];
+  for (const state of TURN_STATES) turns[state] = count(`t:${state}`);
+
+  const stored = (hash.state ?? 'running') as BatchState;
+  const unfinished = conversations.pending + conversations.active;
+  const state: BatchState = stored === 'running' && unfinished === 0 ? 'completed' : stored;
+  return {
+    batchId,
+    state,
+    conversations,
+    turns,
+    createdAt: iso(hash.createdAt),
+    scheduledAt: iso(hash.scheduledAt),
+    finishedAt: unfinished === 0 ? iso(hash.finishedAt) : null,
+  };
+}
+
+/** Nothing in the batch is pending or active any more (what `status --wait` waits for). */
+export function isSettled(status: BatchStatus): boolean {
+  if (status.state === 'paused' || status.state === 'scheduled') return false;
+  return status.conversations.pending + status.conversations.active === 0;
+}

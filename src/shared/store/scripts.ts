@@ -1,0 +1,42 @@
+import type { Redis, ChainableCommander } from 'ioredis';
+import { COMMIT_ORDER, COMMIT_STAGED, STAGE_ROWS } from './lua-ingest.js';
+import { BEGIN_TURN, NOTE_RETRY, RECORD_TURN } from './lua-turns.js';
+import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.js';
+
+const SCRIPTS = {
+  cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
+  cbCommitStaged: { numberOfKeys: 1, lua: COMMIT_STAGED },
+  cbCommitOrder: { numberOfKeys: 2, lua: COMMIT_ORDER },
+  cbBeginTurn: { numberOfKeys: 3, lua: BEGIN_TURN },
+  cbRecordTurn: { numberOfKeys: 4, lua: RECORD_TURN },
+  cbNoteRetry: { numberOfKeys: 1, lua: NOTE_RETRY },
+  cbCancelConversations: { numberOfKeys: 1, lua: CANCEL_CONVERSATIONS },
+  cbRetryFailed: { numberOfKeys: 2, lua: RETRY_FAILED },
+  cbTakeParked: { numberOfKeys: 2, lua: TAKE_PARKED },
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+
+/**
+ * Registers the store's Lua scripts on a connection (ioredis sends EVALSHA and falls back to
+ * EVAL once per connection) and returns a caller. Idempotent per connection.
+ */
+export function storeScripts(
+  redis: Redis,
+): (name: ScriptName, args: (string | number)[]) => Promise<unknown> {
+  const commands = redis as unknown as Record<string, ScriptFn | undefined>;
+  for (const [name, def] of Object.entries(SCRIPTS)) {
+    if (typeof commands[name] !== 'function') redis.defineCommand(name, def);
+  }
+  return (name, args) => (commands[name] as ScriptFn).apply(redis, args);
+}
+
+/** The same scripts queued on a pipeline (for batched calls). */
+export function pipelineScript(
+  pipeline: ChainableCommander,
+  name: ScriptName,
+  args: (string | number)[],
+): void {
+  (pipeline as unknown as Record<string, ScriptFn>)[name]!.apply(pipeline, args);
+}

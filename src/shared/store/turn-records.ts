@@ -1,0 +1,53 @@
+import type { TurnError, TurnRecord, TurnStatus } from '../records.js';
+import type { StoredResult } from './turn-store.js';
+
+/**
+ * Decodes turn k of a conversation hash into the CONTRACT.md results record. Shared by
+ * `results`, the API and tests, so every reader sees the same record.
+ */
+export function turnRecordFromHash(
+  batchId: string,
+  conversationId: string,
+  turn: number,
+  hash: Record<string, string>,
+): TurnRecord | undefined {
+  const input = hash[`i${turn}`];
+  if (input === undefined) return undefined;
+  const stored = hash[`r${turn}`] ? (JSON.parse(hash[`r${turn}`]!) as StoredResult) : undefined;
+  const status = (hash[`s${turn}`] ?? 'pending') as TurnStatus;
+  const lastError = hash[`e${turn}`] ? (JSON.parse(hash[`e${turn}`]!) as TurnError) : null;
+  const expectedPrevious = turn === 1 ? hash.p || null : (hash[`c${turn - 1}`] ?? null);
+  const line = hash[`l${turn}`];
+  return {
+    batchId,
+    conversationId,
+    turn,
+    line: line ? Number(line) : null,
+    agentId: hash.ag ?? '',
+    input,
+    status,
+    chatId: hash[`c${turn}`] ?? null,
+    previousChatId: stored ? stored.p : expectedPrevious,
+    chatStatus: stored?.cs ?? null,
+    response: stored?.rs ?? null,
+    attempts: Number(hash[`a${turn}`] ?? 0),
+    // A pending turn shows the error of its last attempt: that is why it is still waiting.
+    error: stored?.e ?? lastError,
+    completedAt: stored?.at ?? null,
+  };
+}
+
+/** All turns of one conversation hash, in turn order. */
+export function turnRecordsOfConversation(
+  batchId: string,
+  conversationId: string,
+  hash: Record<string, string>,
+): TurnRecord[] {
+  const n = Number(hash.n ?? 0);
+  const records: TurnRecord[] = [];
+  for (let turn = 1; turn <= n; turn++) {
+    const record = turnRecordFromHash(batchId, conversationId, turn, hash);
+    if (record) records.push(record);
+  }
+  return records;
+}

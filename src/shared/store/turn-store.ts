@@ -1,0 +1,160 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+import type { ChatStatus, TurnError } from '../records.js';
+import { storeScripts } from './scripts.js';
+
+/** What the store says a job for turn k should do. */
+export type BeginTurn =
+  | { kind: 'gone' }
+  | { kind: 'recorded'; nextTurn: number; state: string }
+  | { kind: 'done'; state: string }
+  | { kind: 'stale'; nextTurn: number }
+  | { kind: 'parked' }
+  | { kind: 'busy'; leaseUntil: number }
+  | {
+      kind: 'send';
+      attempt: number;
+      previousChatId: string | undefined;
+      agentId: string;
+      /** First-row variables overlaid with this turn's own, or undefined when none. */
+      dynamicVariables: Record<string, string> | undefined;
+      input: string;
+    };
+
+export type RecordTurn =
+  | { kind: 'next' }
+  | { kind: 'finished'; state: string; skippedTurns: number }
+  | { kind: 'dup' }
+  | { kind: 'cancelled' }
+  | { kind: 'gone' };
+
+export interface TurnOutcome {
+  outcome: 'completed' | 'failed';
+  chatId: string | null;
+  chatStatus: ChatStatus | null;
+  previousChatId: string | null;
+  response: unknown[] | null;
+  error: TurnError | null;
+  completedAt: number;
+}
+
+/** The result of a turn as kept in the conversation hash (`r<k>`). */
+export interface StoredResult {
+  p: string | null;
+  cs: ChatStatus | null;
+  rs: unknown[] | null;
+  at: string;
+  e: TurnError | null;
+}
+
+export interface TurnStore {
+  begin(
+    batchId: string,
+    conversationId: string,
+    turn: number,
+    now: number,
+    leaseMs: number,
+  ): Promise<BeginTurn>;
+  record(
+    batchId: string,
+    conversationId: string,
+    turn: number,
+    result: TurnOutcome,
+  ): Promise<RecordTurn>;
+  noteRetry(batchId: string, conversationId: string, turn: number, error: TurnError): Promise<void>;
+}
+
+/** Merges variables so that `__proto__` or `constructor` stay plain keys. */
+function mergeVariables(base: string, own: string): Record<string, string> | undefined {
+  if (!base && !own) return undefined;
+  const entries = [
+    ...Object.entries(base ? (JSON.parse(base) as Record<string, string>) : {}),
+    ...Object.entries(own ? (JSON.parse(own) as Record<string, string>) : {}),
+  ];
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
+export function createTurnStore(deps: {
+  redis: Redis;
+  keys: Keys;
+  retentionSeconds: number;
+}): TurnStore {
+  const { redis, keys, retentionSeconds } = deps;
+  const run = storeScripts(redis);
+  return {
+    async begin(batchId, conversationId, turn, now, leaseMs) {
+      const reply = (await run('cbBeginTurn', [
+        keys.conversation(batchId, conversationId),
+        keys.batch(batchId),
+        keys.parked(batchId),
+        conversationId,
+        turn,
+        now,
+        leaseMs,
+      ])) as (string | number)[];
+      const kind = reply[0];
+      switch (kind) {
+        case 'send':
+          return {
+            kind,
+            attempt: Number(reply[1]),
+            previousChatId: (reply[2] as string) || undefined,
+            agentId: String(reply[3]),
+            dynamicVariables: mergeVariables(String(reply[4]), String(reply[6])),
+            input: String(reply[5]),
+          };
+        case 'recorded':
+          return { kind, nextTurn: Number(reply[1]), state: String(reply[2]) };
+        case 'done':
+          return { kind, state: String(reply[1]) };
+        case 'stale':
+          return { kind, nextTurn: Number(reply[1]) };
+        case 'busy':
+          return { kind, leaseUntil: Number(reply[1]) };
+        case 'parked':
+        case 'gone':
+          return { kind };
+        default:
+          throw new Error(`unexpected reply from the turn store: ${String(kind)}`);
+      }
+    },
+
+    async record(batchId, conversationId, turn, result) {
+      const stored: StoredResult = {
+        p: result.previousChatId,
+        cs: result.chatStatus,
+        rs: result.response,
+        at: new Date(result.completedAt).toISOString(),
+        e: result.error,
+      };
+      const reply = (await run('cbRecordTurn', [
+        keys.conversation(batchId, conversationId),
+        keys.batch(batchId),
+        keys.failed(batchId),
+        keys.order(batchId),
+        conversationId,
+        turn,
+        result.completedAt,
+        result.outcome,
+        result.chatId ?? '',
+        result.chatStatus ?? '',
+        JSON.stringify(stored),
+        retentionSeconds,
+      ])) as string[];
+      const kind = reply[0];
+      if (kind === 'finished')
+        return { kind, state: String(reply[1]), skippedTurns: Number(reply[2]) };
+      if (kind === 'next' || kind === 'dup' || kind === 'cancelled' || kind === 'gone')
+        return { kind };
+      throw new Error(`unexpected reply from the turn store: ${String(kind)}`);
+    },
+
+    async noteRetry(batchId, conversationId, turn, error) {
+      await run('cbNoteRetry', [
+        keys.conversation(batchId, conversationId),
+        turn,
+        JSON.stringify(error),
+      ]);
+    },
+  };
+}

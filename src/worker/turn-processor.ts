@@ -1,0 +1,172 @@
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { TurnError } from '../shared/records.js';
+import { turnJobSchema } from '../shared/turn-queue.js';
+import type { TurnOutcome, TurnStore } from '../shared/store/turn-store.js';
+import type { ChatRequest } from '../shared/chats-api.js';
+import { metricStatusCode, type AttemptOutcome } from './chat-outcome.js';
+import { backoffDelayMs } from './backoff.js';
+import { RetryableTurnError } from './retryable-turn-error.js';
+
+export interface TurnProcessorDeps {
+  store: TurnStore;
+  /** Queues a conversation's next turn (LIFO). */
+  addNextTurn(batchId: string, conversationId: string, turn: number): Promise<void>;
+  createChat(request: ChatRequest): Promise<AttemptOutcome & { durationMs: number; sent: boolean }>;
+  /** Slows every worker of the queue for ms (BullMQ's queue-level rate limit). */
+  rateLimitQueue(ms: number): Promise<void>;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  random: () => number;
+  sleep: (ms: number) => Promise<void>;
+  /** Attempts per turn before it fails (CHATBATCH_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Base of the exponential backoff in ms (CHATBATCH_BACKOFF_MS). */
+  backoffMs: number;
+  /** How long an attempt may be in flight (request timeout plus a margin), in ms. */
+  leaseMs: number;
+}
+
+const isUnfinished = (state: string) => state === 'pending' || state === 'active';
+
+/**
+ * The per-turn path, the hot path: one store script to begin, one HTTP attempt, one store
+ * script to record, one job add for the next turn. The store decides what a job may do.
+ */
+export function createTurnProcessor(deps: TurnProcessorDeps) {
+  const { store, metrics, logger } = deps;
+
+  /** Recording must not be lost to a Redis blip after the vendor answered: retry it briefly. */
+  async function record(
+    batchId: string,
+    conversationId: string,
+    turn: number,
+    outcome: TurnOutcome,
+  ) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await store.record(batchId, conversationId, turn, outcome);
+      } catch (error) {
+        if (attempt >= 5) throw error;
+        logger.warn(
+          { err: error, batchId, conversationId, turn },
+          'recording a turn failed, retrying',
+        );
+        await deps.sleep(200 * attempt);
+      }
+    }
+  }
+
+  async function finish(
+    batchId: string,
+    conversationId: string,
+    turn: number,
+    outcome: TurnOutcome,
+  ): Promise<void> {
+    const result = await record(batchId, conversationId, turn, outcome);
+    metrics.turns.inc({ result: outcome.outcome });
+    if (result.kind === 'finished') {
+      metrics.conversations.inc({ result: result.state });
+      if (result.skippedTurns > 0) metrics.turns.inc({ result: 'skipped' }, result.skippedTurns);
+    }
+    if (result.kind === 'next') await deps.addNextTurn(batchId, conversationId, turn + 1);
+  }
+
+  return async function processTurn(job: Job, token?: string): Promise<void> {
+    const parsed = turnJobSchema.safeParse(job.data);
+    if (!parsed.success)
+      throw new UnrecoverableError(`invalid turn job ${job.id}: ${parsed.error.message}`);
+    const { b: batchId, c: conversationId, k: turn } = parsed.data;
+
+    const begin = await store.begin(batchId, conversationId, turn, deps.now(), deps.leaseMs);
+    switch (begin.kind) {
+      case 'recorded':
+        // A replayed job: the turn is recorded, only make sure the conversation goes on.
+        if (isUnfinished(begin.state) && begin.nextTurn > turn) {
+          await deps.addNextTurn(batchId, conversationId, begin.nextTurn);
+        }
+        return;
+      case 'busy':
+        await job.moveToDelayed(begin.leaseUntil + 10, token);
+        throw new DelayedError();
+      case 'send':
+        break;
+      default:
+        return;
+    }
+
+    const request: ChatRequest = { agentId: begin.agentId, input: begin.input };
+    if (begin.dynamicVariables) request.dynamicVariables = begin.dynamicVariables;
+    if (begin.previousChatId) request.previousChatId = begin.previousChatId;
+
+    metrics.inflightRequests.inc();
+    let result: Awaited<ReturnType<TurnProcessorDeps['createChat']>>;
+    try {
+      result = await deps.createChat(request);
+    } finally {
+      metrics.inflightRequests.dec();
+    }
+
+    const statusCode = metricStatusCode(result);
+    const willFail =
+      result.kind === 'fail' || (result.kind === 'retry' && begin.attempt >= deps.maxAttempts);
+    const outcomeLabel = result.kind === 'success' ? 'success' : willFail ? 'fail' : 'retry';
+    metrics.chatRequests.inc({ status_code: statusCode, outcome: outcomeLabel });
+    metrics.chatRequestDuration.observe({ outcome: outcomeLabel }, result.durationMs / 1000);
+
+    if (result.kind === 'success') {
+      await finish(batchId, conversationId, turn, {
+        outcome: 'completed',
+        chatId: result.chatId,
+        chatStatus: result.chatStatus,
+        previousChatId: request.previousChatId ?? null,
+        response: result.response,
+        error: null,
+        completedAt: deps.now(),
+      });
+      return;
+    }
+
+    const error: TurnError = {
+      code: result.code,
+      httpStatus: result.httpStatus,
+      message: result.message,
+    };
+    if (result.kind === 'retry' && result.sent && result.httpStatus === null) {
+      // The request may have reached the vendor and created a chat whose reply we lost.
+      metrics.possibleDuplicates.inc();
+    }
+    if (willFail) {
+      logger.warn({ batchId, conversationId, turn, attempts: begin.attempt, error }, 'turn failed');
+      await finish(batchId, conversationId, turn, {
+        outcome: 'failed',
+        chatId: null,
+        chatStatus: null,
+        previousChatId: request.previousChatId ?? null,
+        response: null,
+        error,
+        completedAt: deps.now(),
+      });
+      if (result.kind === 'fail') throw new UnrecoverableError(`${error.code}: ${error.message}`);
+      return;
+    }
+
+    await store.noteRetry(batchId, conversationId, turn, error);
+    const retryAfterMs = result.kind === 'retry' ? result.retryAfterMs : undefined;
+    if (result.kind === 'retry' && result.reason === 'rate-limited') {
+      // A 429 is about the account, not this turn: hold every worker, not just this job.
+      metrics.rateLimited.inc();
+      const delay = backoffDelayMs({
+        attempt: begin.attempt,
+        baseMs: deps.backoffMs,
+        random: deps.random,
+        retryAfterMs,
+      });
+      await deps.rateLimitQueue(delay);
+      throw Worker.RateLimitError();
+    }
+    throw new RetryableTurnError(`${error.code}: ${error.message}`, begin.attempt, retryAfterMs);
+  };
+}
