@@ -5,6 +5,10 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import { connectRedis, createRedis } from '../shared/redis.js';
 import { createBatchStore, type BatchStore } from '../shared/store/batch-store.js';
 import { createTurnQueue, type TurnQueue } from '../shared/turn-queue.js';
+import {
+  createMaintenanceStore,
+  type MaintenanceStore,
+} from '../shared/store/maintenance-store.js';
 import { CliError } from './exit-codes.js';
 
 /** Reads the environment with flag overrides (flags win), or ends with exit 1 and the rule. */
@@ -32,6 +36,7 @@ export interface ProducerContext {
   keys: Keys;
   redis: Redis;
   batchStore: BatchStore;
+  maintenance: MaintenanceStore;
   turnQueue: TurnQueue;
   close(): Promise<void>;
 }
@@ -58,6 +63,7 @@ export async function openProducer(config: Config): Promise<ProducerContext> {
     keys,
     redis,
     batchStore,
+    maintenance: createMaintenanceStore({ redis, keys }),
     // The queue opens its own connection: create it only for commands that enqueue.
     get turnQueue() {
       turnQueue ??= createTurnQueue({ connection: redis, keys });

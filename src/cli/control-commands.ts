@@ -27,6 +27,7 @@ export function registerControl(program: Command): void {
         try {
           const control = createBatchControl({
             batchStore: context.batchStore,
+            maintenance: context.maintenance,
             turnQueue: () => context.turnQueue,
           });
           const result = await control.run(action, batchId);

@@ -30,7 +30,12 @@ export async function freePort(): Promise<number> {
  * `appendOnlyDir` is given (then AOF on, in that folder: it survives a restart).
  */
 export async function startThrowawayRedis(
-  options: { port?: number; appendOnlyDir?: string } = {},
+  options: {
+    port?: number;
+    appendOnlyDir?: string;
+    /** AOF fsync policy with `appendOnlyDir`. Default Redis's own (`everysec`). */
+    appendFsync?: 'always' | 'everysec' | 'no';
+  } = {},
 ): Promise<ThrowawayRedis> {
   const port = options.port ?? (await freePort());
   const args = [
@@ -48,6 +53,7 @@ export async function startThrowawayRedis(
       ? ['--appendonly', 'yes', '--dir', options.appendOnlyDir]
       : ['--appendonly', 'no']),
   );
+  if (options.appendOnlyDir && options.appendFsync) args.push('--appendfsync', options.appendFsync);
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   const probe = new Redis(url, {

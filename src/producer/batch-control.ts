@@ -1,6 +1,7 @@
 import type { BatchStatus } from '../shared/records.js';
 import type { BatchStore } from '../shared/store/batch-store.js';
 import type { TurnQueue } from '../shared/turn-queue.js';
+import type { MaintenanceStore } from '../shared/store/maintenance-store.js';
 
 export type ControlAction = 'cancel' | 'pause' | 'resume' | 'retry-failed';
 export const CONTROL_ACTIONS: readonly ControlAction[] = [
@@ -29,7 +30,11 @@ export class BatchNotFoundError extends Error {
 const CHUNK = 1000;
 
 /** Batch control, one code path for the CLI and the API. */
-export function createBatchControl(deps: { batchStore: BatchStore; turnQueue: () => TurnQueue }) {
+export function createBatchControl(deps: {
+  batchStore: BatchStore;
+  turnQueue: () => TurnQueue;
+  maintenance: MaintenanceStore;
+}) {
   const { batchStore } = deps;
 
   async function requeue(
@@ -66,6 +71,11 @@ export function createBatchControl(deps: { batchStore: BatchStore; turnQueue: ()
         break;
       case 'resume':
         changed = await batchStore.setState(batchId, ['paused'], 'running');
+        // After a vendor 401/403 the whole queue was paused too (see the credential guard).
+        if (await deps.maintenance.clearAuthPause()) {
+          await deps.turnQueue().queue.resume();
+          changed = true;
+        }
         conversations = await requeue(batchId, (n) => batchStore.takeParked(batchId, n));
         break;
       case 'retry-failed':

@@ -39,6 +39,11 @@ export interface Config {
    * picked up again after at most about this long. Default 30000.
    */
   readonly stalledIntervalMs: number;
+  /**
+   * How often one worker looks for conversations that have no job (see the watchdog), in ms.
+   * Default 60000.
+   */
+  readonly watchdogIntervalMs: number;
 }
 
 const int = (min: number, max: number) =>
@@ -98,6 +103,7 @@ const envSchema = z.object({
     .pipe(z.number().gt(0, 'must be greater than 0').max(3650, 'must be at most 3650'))
     .default(7),
   CHATBATCH_STALLED_INTERVAL_MS: int(1000, 600_000).default(30_000),
+  CHATBATCH_WATCHDOG_INTERVAL_MS: int(1000, 86_400_000).default(60_000),
 });
 
 /** A configuration error: names every bad variable and the rule it broke. */
@@ -142,5 +148,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     retentionSeconds: Math.round(e.CHATBATCH_RETENTION_DAYS * 86_400),
     stalledIntervalMs: e.CHATBATCH_STALLED_INTERVAL_MS,
+    watchdogIntervalMs: e.CHATBATCH_WATCHDOG_INTERVAL_MS,
   });
 }

@@ -23,6 +23,12 @@ export interface Keys {
   conversationPrefix(batchId: string): string;
   /** Sorted set: batch ids by creation time. */
   readonly batches: string;
+  /** Prefix of BullMQ's job hashes (the job id follows). */
+  readonly jobPrefix: string;
+  /** String: set while the queue is paused because the vendor refused our API key. */
+  readonly authPause: string;
+  /** String: lock so that one worker at a time runs the stuck-work watchdog. */
+  readonly watchdogLock: string;
 }
 
 export const QUEUE_NAME = 'turns';
@@ -39,18 +45,23 @@ export function makeKeys(prefix: string): Keys {
     stagingPrefix: `${tag}:staging:`,
     conversationPrefix: (b: string) => `${tag}:c:${b}:`,
     batches: `${tag}:batches`,
+    jobPrefix: `${tag}:${QUEUE_NAME}:`,
+    authPause: `${tag}:auth-pause`,
+    watchdogLock: `${tag}:watchdog`,
   });
 }
 
 /**
  * A deterministic BullMQ job id for a conversation's turn. BullMQ ids must not contain `:`
- * and must not be all digits, and conversation ids are user text, so hash them.
+ * and must not be all digits, and conversation ids are user text, so hash them. SHA-1 in hex
+ * because Redis Lua can compute the same (`redis.sha1hex`): the watchdog script checks
+ * whether a conversation's job exists without a round trip per conversation.
  */
 export function turnJobId(batchId: string, conversationId: string, turn: number): string {
   const digest = createHash('sha1')
     .update(batchId)
     .update('\u0000')
     .update(conversationId)
-    .digest('base64url');
+    .digest('hex');
   return `t-${digest}-${turn}`;
 }

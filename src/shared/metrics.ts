@@ -16,6 +16,8 @@ export interface Metrics {
   ingestRows: Counter<'result'>;
   /** Attempts whose reply was lost after it may have reached the vendor (possible duplicates). */
   possibleDuplicates: Counter;
+  /** 401/403 answers that paused the queue. */
+  vendorAuthFailures: Counter<'status_code'>;
 }
 
 /** Seconds: a chat API answers in tens of ms to tens of seconds, with a 30 s default timeout. */
@@ -89,6 +91,12 @@ export function createMetrics(
     possibleDuplicates: new Counter({
       name: 'chatbatch_possible_duplicate_requests_total',
       help: 'Attempts retried after their reply was lost (timeout or reset after sending): the vendor may have created a chat twice.',
+      registers,
+    }),
+    vendorAuthFailures: new Counter({
+      name: 'chatbatch_vendor_auth_failures_total',
+      help: 'Vendor 401/403 answers: the API key was refused and the queue paused.',
+      labelNames: ['status_code'],
       registers,
     }),
   };

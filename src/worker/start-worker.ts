@@ -14,6 +14,9 @@ import { createChatsClient } from './chats-client.js';
 import { backoffDelayMs } from './backoff.js';
 import { RetryableTurnError } from './retryable-turn-error.js';
 import { createTurnProcessor } from './turn-processor.js';
+import { createCredentialGuard } from './credential-guard.js';
+import { startWatchdog } from './watchdog.js';
+import { createMaintenanceStore } from '../shared/store/maintenance-store.js';
 import { rateLimiterWindow } from './rate-limiter-window.js';
 
 export interface RunningWorker {
@@ -61,7 +64,16 @@ export async function startWorker(deps: {
     connections: config.concurrency,
   });
 
+  const maintenance = createMaintenanceStore({ redis, keys });
+  const credentials = createCredentialGuard({
+    queue: rateLimitQueue,
+    maintenance,
+    metrics,
+    logger,
+    now,
+  });
   const processTurn = createTurnProcessor({
+    credentials,
     store: createTurnStore({ redis, keys, retentionSeconds: config.retentionSeconds }),
     addNextTurn: (b, c, k) => turnQueue.addNextTurn(b, c, k),
     createChat: (request) => client.createChat(request),
@@ -111,6 +123,21 @@ export async function startWorker(deps: {
       logger.error({ jobId: job?.id, err: error.message }, 'turn job failed unexpectedly');
   });
 
+  const watchdog = startWatchdog({
+    maintenance,
+    turnQueue,
+    logger,
+    now,
+    intervalMs: config.watchdogIntervalMs,
+  });
+  const authPause = await maintenance.authPause().catch(() => undefined);
+  if (authPause) {
+    logger.error(
+      authPause,
+      'the queue is paused since the vendor refused the API key; after fixing SIGMAMIND_API_KEY run: chatbatch resume <batch>',
+    );
+  }
+
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   if (deps.serveMetrics !== false) {
     metricsServer = await startMetricsServer(registry, config.metricsPort);
@@ -125,6 +152,7 @@ export async function startWorker(deps: {
     metrics,
     metricsPort: metricsServer?.port,
     async close() {
+      watchdog.stop();
       await worker.close();
       await Promise.allSettled([
         turnQueue.close(),

@@ -8,6 +8,7 @@ import type { ChatRequest } from '../shared/chats-api.js';
 import { metricStatusCode, type AttemptOutcome } from './chat-outcome.js';
 import { backoffDelayMs } from './backoff.js';
 import { RetryableTurnError } from './retryable-turn-error.js';
+import type { CredentialGuard } from './credential-guard.js';
 
 export interface TurnProcessorDeps {
   store: TurnStore;
@@ -16,6 +17,8 @@ export interface TurnProcessorDeps {
   createChat(request: ChatRequest): Promise<AttemptOutcome & { durationMs: number; sent: boolean }>;
   /** Slows every worker of the queue for ms (BullMQ's queue-level rate limit). */
   rateLimitQueue(ms: number): Promise<void>;
+  /** Pauses everything when the vendor refuses our API key (401/403). */
+  credentials: CredentialGuard;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
@@ -110,8 +113,11 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     }
 
     const statusCode = metricStatusCode(result);
+    const credentialFailure =
+      result.kind === 'fail' && deps.credentials.isCredentialFailure(result.httpStatus);
     const willFail =
-      result.kind === 'fail' || (result.kind === 'retry' && begin.attempt >= deps.maxAttempts);
+      !credentialFailure &&
+      (result.kind === 'fail' || (result.kind === 'retry' && begin.attempt >= deps.maxAttempts));
     const outcomeLabel = result.kind === 'success' ? 'success' : willFail ? 'fail' : 'retry';
     metrics.chatRequests.inc({ status_code: statusCode, outcome: outcomeLabel });
     metrics.chatRequestDuration.observe({ outcome: outcomeLabel }, result.durationMs / 1000);
@@ -134,6 +140,12 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
       httpStatus: result.httpStatus,
       message: result.message,
     };
+    if (credentialFailure) {
+      // Not this turn's fault: give the attempt back and hold everything until resume.
+      await store.noteRetry(batchId, conversationId, turn, error, true);
+      await deps.credentials.pauseForCredentials(error);
+      throw Worker.RateLimitError();
+    }
     if (result.kind === 'retry' && result.sent && result.httpStatus === null) {
       // The request may have reached the vendor and created a chat whose reply we lost.
       metrics.possibleDuplicates.inc();

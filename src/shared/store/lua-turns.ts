@@ -93,11 +93,14 @@ return {'finished', finalState, skipped}
 
 /**
  * Notes a failed attempt that will be retried: keeps its error for the results and frees the
- * in-flight lease so the retry may start. KEYS: 1 conversation. ARGV: 1 k, 2 error JSON.
+ * in-flight lease so the retry may start. With ARGV[3] = '1' the attempt is refunded: it was
+ * not the turn's fault (the vendor refused our API key).
+ * KEYS: 1 conversation. ARGV: 1 k, 2 error JSON, 3 refund flag.
  */
 export const NOTE_RETRY = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'e' .. ARGV[1], ARGV[2])
 redis.call('HDEL', KEYS[1], 'lease')
+if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[1], 'a' .. ARGV[1], -1) end
 return 1
 `;

@@ -2,6 +2,7 @@ import type { Redis, ChainableCommander } from 'ioredis';
 import { COMMIT_ORDER, COMMIT_STAGED, STAGE_ROWS } from './lua-ingest.js';
 import { BEGIN_TURN, NOTE_RETRY, RECORD_TURN } from './lua-turns.js';
 import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.js';
+import { FIND_STUCK } from './lua-watchdog.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
@@ -13,6 +14,7 @@ const SCRIPTS = {
   cbCancelConversations: { numberOfKeys: 1, lua: CANCEL_CONVERSATIONS },
   cbRetryFailed: { numberOfKeys: 2, lua: RETRY_FAILED },
   cbTakeParked: { numberOfKeys: 2, lua: TAKE_PARKED },
+  cbFindStuck: { numberOfKeys: 2, lua: FIND_STUCK },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

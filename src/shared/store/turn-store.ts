@@ -61,7 +61,14 @@ export interface TurnStore {
     turn: number,
     result: TurnOutcome,
   ): Promise<RecordTurn>;
-  noteRetry(batchId: string, conversationId: string, turn: number, error: TurnError): Promise<void>;
+  /** Notes a failed attempt before its retry; `refund` gives the attempt back to the turn. */
+  noteRetry(
+    batchId: string,
+    conversationId: string,
+    turn: number,
+    error: TurnError,
+    refund?: boolean,
+  ): Promise<void>;
 }
 
 /** Merges variables so that `__proto__` or `constructor` stay plain keys. */
@@ -149,11 +156,12 @@ export function createTurnStore(deps: {
       throw new Error(`unexpected reply from the turn store: ${String(kind)}`);
     },
 
-    async noteRetry(batchId, conversationId, turn, error) {
+    async noteRetry(batchId, conversationId, turn, error, refund = false) {
       await run('cbNoteRetry', [
         keys.conversation(batchId, conversationId),
         turn,
         JSON.stringify(error),
+        refund ? '1' : '0',
       ]);
     },
   };

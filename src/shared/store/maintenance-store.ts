@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../keys.js';
+import type { TurnRef } from './batch-store.js';
+import { storeScripts } from './scripts.js';
+
+/** Why the whole queue is paused, when the vendor refused our API key. */
+export interface AuthPause {
+  code: string;
+  httpStatus: number;
+  at: string;
+}
+
+/**
+ * Store operations that keep the system healthy rather than serve a batch: the stuck-work
+ * watchdog's scan and the vendor-credential pause flag.
+ */
+export interface MaintenanceStore {
+  /** Batches that still have pending or active conversations and are running. */
+  runningBatches(): Promise<string[]>;
+  /** Conversations of a batch that should be moving but have no job (see FIND_STUCK). */
+  findStuck(batchId: string, now: number, chunk?: number): Promise<TurnRef[]>;
+  /** Takes the watchdog lock for `ms`; false when another worker holds it. */
+  takeWatchdogLock(owner: string, ms: number): Promise<boolean>;
+  /** Records why the queue was paused and marks every running batch paused. */
+  setAuthPause(reason: AuthPause): Promise<void>;
+  authPause(): Promise<AuthPause | undefined>;
+  /** Clears the flag; true when it was set (the caller then resumes the queue). */
+  clearAuthPause(): Promise<boolean>;
+}
+
+export function createMaintenanceStore(deps: { redis: Redis; keys: Keys }): MaintenanceStore {
+  const { redis, keys } = deps;
+  const run = storeScripts(redis);
+
+  async function batchesInState(wanted: (state: string | null, unfinished: number) => boolean) {
+    const ids = await redis.zrange(keys.batches, 0, -1);
+    const pipeline = redis.pipeline();
+    for (const id of ids) pipeline.hmget(keys.batch(id), 'state', 'c:pending', 'c:active');
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.filter((_, i) => {
+      const [state, pending, active] = (replies[i]?.[1] ?? []) as (string | null)[];
+      return wanted(state ?? null, Number(pending ?? 0) + Number(active ?? 0));
+    });
+  }
+
+  return {
+    runningBatches: () =>
+      batchesInState((state, unfinished) => state === 'running' && unfinished > 0),
+
+    async findStuck(batchId, now, chunk = 1000) {
+      const stuck: TurnRef[] = [];
+      const length = await redis.llen(keys.order(batchId));
+      for (let start = 0; start < length; start += chunk) {
+        const reply = (await run('cbFindStuck', [
+          keys.order(batchId),
+          keys.parked(batchId),
+          keys.conversationPrefix(batchId),
+          keys.jobPrefix,
+          batchId,
+          now,
+          start,
+          chunk,
+        ])) as string[];
+        for (let i = 0; i < reply.length; i += 2) {
+          stuck.push({ conversationId: reply[i]!, turn: Number(reply[i + 1]) });
+        }
+      }
+      return stuck;
+    },
+
+    async takeWatchdogLock(owner, ms) {
+      return (await redis.set(keys.watchdogLock, owner, 'PX', ms, 'NX')) === 'OK';
+    },
+
+    async setAuthPause(reason) {
+      await redis.set(keys.authPause, JSON.stringify(reason));
+      for (const id of await batchesInState((state) => state === 'running')) {
+        await redis.hset(keys.batch(id), 'state', 'paused', 'pausedReason', reason.code);
+      }
+    },
+
+    async authPause() {
+      const raw = await redis.get(keys.authPause);
+      return raw ? (JSON.parse(raw) as AuthPause) : undefined;
+    },
+
+    async clearAuthPause() {
+      return (await redis.del(keys.authPause)) === 1;
+    },
+  };
+}
