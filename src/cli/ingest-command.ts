@@ -8,8 +8,9 @@ import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../shared/records.js';
 import { configFrom, openProducer } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { createProgress } from './progress.js';
+import { scheduleOptions, type ScheduleFlags } from './schedule-flags.js';
 
-interface IngestFlags {
+interface IngestFlags extends ScheduleFlags {
   batch: string;
   agentId?: string;
   delimiter?: string;
@@ -54,7 +55,14 @@ export function registerIngest(program: Command): void {
     .option('--dry-run', 'validate and report, enqueue nothing')
     .option('--strict', 'enqueue nothing if any row is rejected (exit 3)')
     .option('--json', 'print the report as JSON')
+    .option('--schedule-at <iso>', 'send nothing before this time (ISO-8601 with zone)')
+    .option('--expire-at <iso>', 'turns not sent by this time become expired')
+    .option(
+      '--window <spec>',
+      'send only inside "DAYS HH:MM-HH:MM [ZONE]" of each recipient\'s time',
+    )
     .action(async (file: string, flags: IngestFlags) => {
+      const schedule = scheduleOptions(flags, Date.now());
       if (!BATCH_ID_PATTERN.test(flags.batch)) {
         throw new CliError(`--batch: must be ${BATCH_ID_RULE}`, EXIT.usage);
       }
@@ -91,6 +99,7 @@ export function registerIngest(program: Command): void {
             agentId: flags.agentId,
             dryRun: flags.dryRun,
             strict: flags.strict,
+            ...schedule,
             onProgress: (n) => progress?.update(n),
           },
         );

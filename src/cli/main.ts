@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerApi } from './api-command.js';
 import { registerControl } from './control-commands.js';
 import { registerDemo } from './demo-command.js';
 import { CliError, EXIT } from './exit-codes.js';
@@ -7,6 +8,7 @@ import { registerIngest } from './ingest-command.js';
 import { registerMockApi } from './mock-api-command.js';
 import { registerResults } from './results-command.js';
 import { registerStatus } from './status-command.js';
+import { registerSchedule } from './schedule-command.js';
 import { registerWorker } from './worker-command.js';
 
 const program = new Command('chatbatch')
@@ -20,6 +22,8 @@ registerResults(program);
 registerControl(program);
 registerMockApi(program);
 registerDemo(program);
+registerApi(program);
+registerSchedule(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,12 +1,54 @@
 import type { Command } from 'commander';
 import { startWorker } from '../worker/start-worker.js';
+import { startScheduleRunner } from '../producer/schedules/schedule-runner.js';
+import { createScheduleService } from '../producer/schedules/schedule-service.js';
+import { makeKeys } from '../shared/keys.js';
+import { createRedis } from '../shared/redis.js';
+import { createBatchStore } from '../shared/store/batch-store.js';
+import { createTurnQueue } from '../shared/turn-queue.js';
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
 import { cliLogger, configFrom } from './context.js';
 import { CliError } from './exit-codes.js';
+
+/** Every worker process also fires recurring schedules (whichever takes a firing ingests it). */
+function startSchedules(config: Config, logger: Logger, metrics: Metrics) {
+  const redis = createRedis(config.redisUrl, 'worker');
+  redis.on('error', () => undefined); // the turn worker's connection logs Redis trouble
+  const keys = makeKeys(config.prefix);
+  const schedules = createScheduleService({ redis, keys, connection: redis });
+  const turnQueue = createTurnQueue({ connection: redis, keys });
+  const runner = startScheduleRunner({
+    connection: redis,
+    bullPrefix: keys.bullPrefix,
+    schedules,
+    ingest: {
+      redis,
+      keys,
+      batchStore: createBatchStore({
+        redis,
+        keys,
+        now: Date.now,
+        retentionSeconds: config.retentionSeconds,
+      }),
+      turnQueue,
+      metrics,
+      retentionSeconds: config.retentionSeconds,
+    },
+    logger,
+  });
+  return async () => {
+    await runner.close();
+    await Promise.allSettled([schedules.close(), turnQueue.close()]);
+    await redis.quit().catch(() => redis.disconnect());
+  };
+}
 
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('process turns until SIGTERM/SIGINT')
+    .description('process turns (and fire schedules) until SIGTERM/SIGINT')
     .option('--concurrency <n>', 'in-flight requests in this process (CHATBATCH_CONCURRENCY)')
     .option(
       '--rate-limit <r>',
@@ -17,18 +59,19 @@ export function registerWorker(program: Command): void {
         CHATBATCH_CONCURRENCY: flags.concurrency,
         CHATBATCH_RATE_LIMIT: flags.rateLimit,
       });
-      if (!config.sigmamindApiKey)
+      if (!config.sigmamindApiKey) {
         throw new CliError('SIGMAMIND_API_KEY: required by the worker (the vendor API key)');
+      }
       const logger = cliLogger(config);
       const worker = await startWorker({ config, logger });
+      const stopSchedules = startSchedules(config, logger, worker.metrics);
       await new Promise<void>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
           if (stopping) return;
           stopping = true;
           logger.info({ signal }, 'stopping: finishing in-flight turns');
-          worker
-            .close()
+          Promise.all([worker.close(), stopSchedules()])
             .then(() => logger.info('worker stopped'))
             .catch((error: Error) => logger.error({ err: error.message }, 'error while stopping'))
             .finally(resolve);

@@ -63,7 +63,7 @@ export function createBatchControl(deps: {
         );
         // Cancel the conversations even when the batch was cancelled before: an ingest may
         // have added some since.
-        conversations = await batchStore.cancelConversations(batchId);
+        conversations = await batchStore.closeConversations(batchId, 'cancelled');
         changed ||= conversations > 0;
         break;
       case 'pause':

@@ -6,6 +6,7 @@ import type { BatchStore } from '../shared/store/batch-store.js';
 import { createIngestStore, type StagedRow } from '../shared/store/ingest-store.js';
 import type { TurnQueue } from '../shared/turn-queue.js';
 import type { IngestReport, RejectedRow } from './ingest-report.js';
+import type { SendWindow } from '../shared/send-window.js';
 
 /** One validated (or not) row of input, from a CSV file or an API body. */
 export interface IngestRow {
@@ -31,6 +32,14 @@ export interface IngestOptions {
   strict?: boolean;
   /** Called every chunk with the number of rows read so far. */
   onProgress?: (rowsRead: number) => void;
+  /** Nothing of the batch is sent before this time (ms since the epoch). */
+  scheduleAt?: number;
+  /** Turns not sent by this time (ms) become expired. */
+  expireAt?: number;
+  /** Send only inside this window of each recipient's local time. */
+  window?: SendWindow;
+  /** Clock for the schedule delay; default Date.now. */
+  now?: () => number;
 }
 
 export interface IngestDeps {
@@ -109,7 +118,17 @@ export async function ingestRows(
 
     const discard =
       Boolean(options.dryRun) || (Boolean(options.strict) && rejectedByConversation.size > 0);
-    if (!discard) await deps.batchStore.ensureBatch(batchId, { agentId: options.agentId });
+    if (!discard) {
+      await deps.batchStore.ensureBatch(batchId, {
+        agentId: options.agentId,
+        scheduledAt: options.scheduleAt,
+        expireAt: options.expireAt,
+        window: options.window,
+      });
+    }
+    const delayMs = options.scheduleAt
+      ? options.scheduleAt - (options.now ?? Date.now)()
+      : undefined;
 
     let accepted = 0;
     let rejected = 0;
@@ -130,7 +149,7 @@ export async function ingestRows(
         if (conversation.verdict === 'accepted')
           toQueue.push({ conversationId: conversation.conversationId, turn: 1 });
       }
-      if (toQueue.length > 0) await deps.turnQueue.addTurns(batchId, toQueue);
+      if (toQueue.length > 0) await deps.turnQueue.addTurns(batchId, toQueue, { delayMs });
     }
     if (!discard) await staging.commitOrder(SETTLE_CHUNK);
 

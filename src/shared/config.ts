@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REDIS_URL_RULE, isValidRedisUrl } from './redis-url.js';
 
 /**
  * The whole configuration of a chatbatch process, read once from the environment
@@ -44,6 +45,10 @@ export interface Config {
    * Default 60000.
    */
   readonly watchdogIntervalMs: number;
+  /** Largest JSON body `chatbatch api` accepts, in bytes (env in MB). Default 10 MB. */
+  readonly apiJsonLimitBytes: number;
+  /** Largest CSV upload (raw or a multipart file) of `chatbatch api`, in bytes. Default 200 MB. */
+  readonly apiCsvLimitBytes: number;
 }
 
 const int = (min: number, max: number) =>
@@ -76,7 +81,11 @@ const url = (protocols: string[]) =>
     );
 
 const envSchema = z.object({
-  REDIS_URL: url(['redis:', 'rediss:', 'redis+cluster:']).default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .refine(isValidRedisUrl, REDIS_URL_RULE)
+    .default('redis://127.0.0.1:6379'),
   CHATBATCH_PREFIX: z
     .string()
     .regex(
@@ -104,6 +113,12 @@ const envSchema = z.object({
     .default(7),
   CHATBATCH_STALLED_INTERVAL_MS: int(1000, 600_000).default(30_000),
   CHATBATCH_WATCHDOG_INTERVAL_MS: int(1000, 86_400_000).default(60_000),
+  CHATBATCH_API_JSON_LIMIT_MB: positiveNumber
+    .pipe(z.number().gt(0, 'must be greater than 0').max(1024, 'must be at most 1024'))
+    .default(10),
+  CHATBATCH_API_CSV_LIMIT_MB: positiveNumber
+    .pipe(z.number().gt(0, 'must be greater than 0').max(65_536, 'must be at most 65536'))
+    .default(200),
 });
 
 /** A configuration error: names every bad variable and the rule it broke. */
@@ -149,5 +164,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     retentionSeconds: Math.round(e.CHATBATCH_RETENTION_DAYS * 86_400),
     stalledIntervalMs: e.CHATBATCH_STALLED_INTERVAL_MS,
     watchdogIntervalMs: e.CHATBATCH_WATCHDOG_INTERVAL_MS,
+    apiJsonLimitBytes: Math.round(e.CHATBATCH_API_JSON_LIMIT_MB * 1024 * 1024),
+    apiCsvLimitBytes: Math.round(e.CHATBATCH_API_CSV_LIMIT_MB * 1024 * 1024),
   });
 }

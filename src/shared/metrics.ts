@@ -18,11 +18,19 @@ export interface Metrics {
   possibleDuplicates: Counter;
   /** 401/403 answers that paused the queue. */
   vendorAuthFailures: Counter<'status_code'>;
+  /** Turns held back because their recipient's send window was closed. */
+  windowDelays: Counter;
 }
 
 /** Seconds: a chat API answers in tens of ms to tens of seconds, with a 30 s default timeout. */
 export const REQUEST_DURATION_BUCKETS = [
   0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60,
+];
+
+const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
 ];
 
 export function createMetrics(
@@ -32,11 +40,15 @@ export function createMetrics(
     collectQueueJobs?: (gauge: Gauge<'state'>) => Promise<void>;
   } = {},
 ): Metrics {
-  if (options.defaultMetrics !== false)
+  if (options.defaultMetrics !== false) {
     collectDefaultMetrics({ register: registry, prefix: 'chatbatch_' });
+    // Gauges named `*_total` break Prometheus' naming rules (`promtool check metrics` fails
+    // on them); the per-type `chatbatch_nodejs_active_*` gauges carry the same numbers.
+    for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(`chatbatch_${name}`);
+  }
   const registers = [registry];
   const collectQueueJobs = options.collectQueueJobs;
-  return {
+  const metrics: Metrics = {
     registry,
     chatRequests: new Counter({
       name: 'chatbatch_chat_requests_total',
@@ -93,6 +105,11 @@ export function createMetrics(
       help: 'Attempts retried after their reply was lost (timeout or reset after sending): the vendor may have created a chat twice.',
       registers,
     }),
+    windowDelays: new Counter({
+      name: 'chatbatch_window_delayed_turns_total',
+      help: "Turns delayed to the next opening of their recipient's send window.",
+      registers,
+    }),
     vendorAuthFailures: new Counter({
       name: 'chatbatch_vendor_auth_failures_total',
       help: 'Vendor 401/403 answers: the API key was refused and the queue paused.',
@@ -100,4 +117,19 @@ export function createMetrics(
       registers,
     }),
   };
+  zeroKnownLabels(metrics);
+  return metrics;
+}
+
+/**
+ * Exposes every known label value at 0 from the start: Prometheus' rate() cannot see the
+ * first increment of a series that appears with value 1, so a rare result (a failed
+ * conversation) would otherwise be missing from the dashboard.
+ */
+function zeroKnownLabels(metrics: Metrics): void {
+  for (const result of ['completed', 'failed', 'skipped']) metrics.turns.inc({ result }, 0);
+  for (const result of ['completed', 'ended', 'failed', 'cancelled', 'expired'])
+    metrics.conversations.inc({ result }, 0);
+  for (const result of ['accepted', 'rejected', 'duplicate']) metrics.ingestRows.inc({ result }, 0);
+  for (const outcome of ['success', 'retry', 'fail']) metrics.chatRequestDuration.zero({ outcome });
 }

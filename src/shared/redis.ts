@@ -1,4 +1,9 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { isClusterUrl, parseClusterUrl, safeRedisUrl, type ClusterUrl } from './redis-url.js';
+import { explainCrossSlot, explainCrossSlotOnExec } from './cross-slot.js';
+
+export { safeRedisUrl } from './redis-url.js';
+export { CrossSlotError } from './cross-slot.js';
 
 /**
  * Two kinds of Redis connection. Workers block on BullMQ commands and must wait out a Redis
@@ -6,6 +11,9 @@ import { Redis, type RedisOptions } from 'ioredis';
  * queueing commands while Redis is away, so a request never hangs.
  */
 export type ConnectionRole = 'worker' | 'producer';
+
+/** What `createRedis` really returns: one Redis, or a Redis Cluster client. */
+export type RedisConnection = Redis | Cluster;
 
 export function redisOptions(role: ConnectionRole): RedisOptions {
   return role === 'worker'
@@ -19,34 +27,104 @@ export function redisOptions(role: ConnectionRole): RedisOptions {
       };
 }
 
+/**
+ * The same role options for a Cluster client: the queueing and reconnect choices apply to the
+ * cluster as a whole, the rest (retries per request, timeouts, credentials, TLS) to each node.
+ * BullMQ reads `redisOptions.maxRetriesPerRequest` of a Cluster to check worker connections.
+ */
+export function clusterOptions(role: ConnectionRole, url: ClusterUrl): ClusterOptions {
+  const { enableOfflineQueue, enableReadyCheck, retryStrategy, ...perNode } = redisOptions(role);
+  return {
+    ...(enableOfflineQueue === undefined ? {} : { enableOfflineQueue }),
+    ...(enableReadyCheck === undefined ? {} : { enableReadyCheck }),
+    ...(retryStrategy ? { clusterRetryStrategy: retryStrategy } : {}),
+    redisOptions: {
+      ...perNode,
+      ...(url.username === undefined ? {} : { username: url.username }),
+      ...(url.password === undefined ? {} : { password: url.password }),
+      ...(url.tls ? { tls: {} } : {}),
+    },
+    lazyConnect: true,
+  };
+}
+
+/**
+ * A Cluster client that turns "keys in different slots" refusals into a CrossSlotError that
+ * names chatbatch's hash-tag rule (see cross-slot.ts). Everything else is ioredis' Cluster.
+ */
+class HashTagCluster extends Cluster {
+  override sendCommand(...args: Parameters<Cluster['sendCommand']>): unknown {
+    explainCrossSlot(args[0]);
+    return super.sendCommand(...args);
+  }
+
+  override pipeline(commands?: unknown[][]): ReturnType<Cluster['pipeline']> {
+    return explainCrossSlotOnExec(super.pipeline(commands));
+  }
+}
+// `multi` has four overloads; wrapping it on the prototype keeps them all.
+const clusterMulti = Cluster.prototype.multi as (...args: unknown[]) => unknown;
+(HashTagCluster.prototype as unknown as { multi: typeof clusterMulti }).multi = function (
+  this: Cluster,
+  ...args: unknown[]
+) {
+  const result = clusterMulti.apply(this, args);
+  // `multi({ pipeline: false })` sends MULTI alone and returns a promise, not a pipeline.
+  return result instanceof Promise ? result : explainCrossSlotOnExec(result as never);
+};
+
+/**
+ * Opens (lazily) a connection for `role`: a Redis for `redis://`/`rediss://` URLs, a Redis
+ * Cluster client for `redis+cluster://` ones.
+ *
+ * The return type says `Redis` for both, on purpose: the store, the queue and the CLI are typed
+ * against `Redis`, and a Cluster serves them unchanged. It has the same command methods (both
+ * extend ioredis' Commander), `defineCommand` for our Lua scripts, `pipeline`/`multi`, the same
+ * lifecycle (`status`, `connect`, `quit`, `disconnect`, events), and BullMQ looks at the object
+ * at run time (`isCluster`), not at its static type. What differs are Redis-only members
+ * (`options`, `duplicate(options)`) and keyless commands (SCAN, KEYS, INFO, CLIENT, FLUSHDB),
+ * which a Cluster sends to one random node: src/ uses none of them on these connections, and code
+ * that must (test helpers that SCAN) asks `clusterOf()` and walks `nodes('master')`. Every key
+ * shares the hash tag `{prefix}` (keys.ts), so scripts, pipelines and MULTI stay on one slot.
+ */
 export function createRedis(url: string, role: ConnectionRole): Redis {
-  return new Redis(url, { ...redisOptions(role), lazyConnect: true });
+  if (!isClusterUrl(url)) return new Redis(url, { ...redisOptions(role), lazyConnect: true });
+  const parsed = parseClusterUrl(url);
+  const cluster = new HashTagCluster(parsed.nodes, clusterOptions(role, parsed));
+  return cluster as unknown as Redis;
+}
+
+/**
+ * The Cluster client behind a connection from `createRedis`, or undefined for a single Redis.
+ * (A type guard cannot do this: `Redis` narrowed to `Cluster` is `never` for TypeScript.)
+ */
+export function clusterOf(connection: RedisConnection): Cluster | undefined {
+  return (connection as Partial<Cluster>).isCluster === true
+    ? (connection as unknown as Cluster)
+    : undefined;
 }
 
 /** Connects, or throws a clear error naming the URL without its password. */
-export async function connectRedis(redis: Redis, url: string, timeoutMs = 3000): Promise<void> {
-  const timer = new Promise<never>((_, reject) =>
-    setTimeout(
+export async function connectRedis(
+  redis: RedisConnection,
+  url: string,
+  timeoutMs = 3000,
+): Promise<void> {
+  let timeout: NodeJS.Timeout | undefined;
+  const timer = new Promise<never>((_, reject) => {
+    timeout = setTimeout(
       () => reject(new Error(`Redis at ${safeRedisUrl(url)} did not answer in ${timeoutMs} ms`)),
       timeoutMs,
-    ).unref(),
-  );
+    );
+    timeout.unref();
+  });
   try {
     if (redis.status === 'wait') await Promise.race([redis.connect(), timer]);
     await Promise.race([redis.ping(), timer]);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot reach Redis at ${safeRedisUrl(url)}: ${reason}`);
-  }
-}
-
-/** The URL with any password replaced, for messages and logs. */
-export function safeRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparseable REDIS_URL)';
+  } finally {
+    clearTimeout(timeout);
   }
 }

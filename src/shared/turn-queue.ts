@@ -36,6 +36,7 @@ export interface TurnQueue {
   addTurns(
     batchId: string,
     refs: readonly { conversationId: string; turn: number }[],
+    options?: { delayMs?: number },
   ): Promise<void>;
   /**
    * Queues a conversation's next turn at the head of the queue (LIFO): the conversation is
@@ -53,13 +54,16 @@ export function createTurnQueue(deps: { connection: ConnectionOptions; keys: Key
   });
   return {
     queue,
-    async addTurns(batchId, refs) {
+    async addTurns(batchId, refs, options = {}) {
+      // A scheduled batch's jobs wait in BullMQ's delayed set, not in workers' hands.
+      const delay =
+        options.delayMs && options.delayMs > 0 ? Math.round(options.delayMs) : undefined;
       for (let i = 0; i < refs.length; i += ADD_BULK_CHUNK) {
         await queue.addBulk(
           refs.slice(i, i + ADD_BULK_CHUNK).map(({ conversationId, turn }) => ({
             name: 'turn',
             data: { b: batchId, c: conversationId, k: turn } satisfies TurnJob,
-            opts: { jobId: turnJobId(batchId, conversationId, turn) },
+            opts: { jobId: turnJobId(batchId, conversationId, turn), ...(delay ? { delay } : {}) },
           })),
         );
       }

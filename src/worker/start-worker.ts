@@ -17,6 +17,7 @@ import { createTurnProcessor } from './turn-processor.js';
 import { createCredentialGuard } from './credential-guard.js';
 import { startWatchdog } from './watchdog.js';
 import { createMaintenanceStore } from '../shared/store/maintenance-store.js';
+import { createBatchStore } from '../shared/store/batch-store.js';
 import { rateLimiterWindow } from './rate-limiter-window.js';
 
 export interface RunningWorker {
@@ -123,8 +124,19 @@ export async function startWorker(deps: {
       logger.error({ jobId: job?.id, err: error.message }, 'turn job failed unexpectedly');
   });
 
+  const batchStore = createBatchStore({
+    redis,
+    keys,
+    now,
+    retentionSeconds: config.retentionSeconds,
+  });
   const watchdog = startWatchdog({
     maintenance,
+    expireBatch: async (batchId) => {
+      const expired = await batchStore.closeConversations(batchId, 'expired');
+      metrics.conversations.inc({ result: 'expired' }, expired);
+      return expired;
+    },
     turnQueue,
     logger,
     now,

@@ -9,6 +9,7 @@ import { metricStatusCode, type AttemptOutcome } from './chat-outcome.js';
 import { backoffDelayMs } from './backoff.js';
 import { RetryableTurnError } from './retryable-turn-error.js';
 import type { CredentialGuard } from './credential-guard.js';
+import { nextWindowOpening } from '../shared/send-window.js';
 
 export interface TurnProcessorDeps {
   store: TurnStore;
@@ -91,6 +92,12 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
           await deps.addNextTurn(batchId, conversationId, begin.nextTurn);
         }
         return;
+      case 'wait':
+        await job.moveToDelayed(begin.until, token);
+        throw new DelayedError();
+      case 'done':
+        if (begin.state === 'expired') metrics.conversations.inc({ result: 'expired' });
+        return;
       case 'busy':
         await job.moveToDelayed(begin.leaseUntil + 10, token);
         throw new DelayedError();
@@ -98,6 +105,19 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
         break;
       default:
         return;
+    }
+
+    if (begin.window) {
+      const now = deps.now();
+      const opening = nextWindowOpening(now, begin.window, begin.timezone ?? begin.window.timezone);
+      if (opening > now) {
+        // Outside the recipient's window: never dropped, delayed to the opening (or to the
+        // deadline, where the store expires it).
+        await store.defer(batchId, conversationId, turn);
+        metrics.windowDelays.inc();
+        await job.moveToDelayed(Math.min(opening, begin.expireAt ?? Infinity), token);
+        throw new DelayedError();
+      }
     }
 
     const request: ChatRequest = { agentId: begin.agentId, input: begin.input };

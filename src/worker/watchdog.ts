@@ -16,6 +16,8 @@ export function startWatchdog(deps: {
   turnQueue: TurnQueue;
   logger: Logger;
   now: () => number;
+  /** Closes a batch's unfinished conversations as expired (its deadline passed). */
+  expireBatch(batchId: string): Promise<number>;
   /** How often to look, in ms. */
   intervalMs: number;
 }): { stop(): void; sweep(): Promise<number> } {
@@ -23,6 +25,12 @@ export function startWatchdog(deps: {
   let running = false;
 
   async function sweep(): Promise<number> {
+    // Turns whose jobs wait far in the future (a window, a backoff) expire on time here.
+    for (const batchId of await deps.maintenance.overdueBatches(deps.now())) {
+      const expired = await deps.expireBatch(batchId);
+      if (expired > 0)
+        deps.logger.info({ batchId, conversations: expired }, 'deadline passed: expired');
+    }
     let requeued = 0;
     for (const batchId of await deps.maintenance.runningBatches()) {
       const stuck = await deps.maintenance.findStuck(batchId, deps.now());

@@ -5,7 +5,7 @@ import { isSettled } from '../../src/shared/store/batch-status.js';
 import type { BatchStatus, TurnRecord } from '../../src/shared/records.js';
 import { openProducer, type ProducerContext } from '../../src/cli/context.js';
 import { readCsvRows } from '../../src/producer/csv/index.js';
-import { ingestRows, type IngestRow } from '../../src/producer/ingest.js';
+import { ingestRows, type IngestOptions, type IngestRow } from '../../src/producer/ingest.js';
 import type { IngestReport } from '../../src/producer/ingest-report.js';
 import {
   createSimulator,
@@ -28,12 +28,8 @@ export interface Pipeline {
   simulator: Simulator;
   producer: ProducerContext;
   worker?: RunningWorker;
-  startWorker(overrides?: Record<string, string>): Promise<RunningWorker>;
-  ingestCsv(
-    csv: string,
-    batchId: string,
-    options?: { dryRun?: boolean; strict?: boolean; agentId?: string },
-  ): Promise<IngestReport>;
+  startWorker(overrides?: Record<string, string>, clock?: () => number): Promise<RunningWorker>;
+  ingestCsv(csv: string, batchId: string, options?: Partial<IngestOptions>): Promise<IngestReport>;
   waitSettled(batchId: string, timeoutMs?: number): Promise<BatchStatus>;
   results(batchId: string): Promise<TurnRecord[]>;
   close(): Promise<void>;
@@ -69,12 +65,13 @@ export async function createPipeline(options: {
     env,
     simulator,
     producer,
-    async startWorker(overrides = {}) {
+    async startWorker(overrides = {}, clock) {
       const workerConfig = loadConfig({ ...env, ...overrides });
       const worker = await startWorker({
         config: workerConfig,
         logger: createLogger(workerConfig.logLevel),
         serveMetrics: false,
+        now: clock,
       });
       workers.push(worker);
       pipeline.worker ??= worker;

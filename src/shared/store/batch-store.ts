@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 import type { BatchStatus, TurnRecord } from '../records.js';
 import { batchStatusFromHash } from './batch-status.js';
+import type { SendWindow } from '../send-window.js';
 import { storeScripts } from './scripts.js';
 import { turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
 
@@ -21,19 +22,27 @@ export interface ConversationView {
 
 export interface BatchStore {
   /** Creates the batch if new; returns whether it was created. */
-  ensureBatch(
-    batchId: string,
-    options: { agentId?: string; scheduledAt?: number },
-  ): Promise<boolean>;
+  ensureBatch(batchId: string, settings: BatchSettings): Promise<boolean>;
   status(batchId: string): Promise<BatchStatus | undefined>;
   list(offset: number, limit: number): Promise<{ batchIds: string[]; total: number }>;
   setState(batchId: string, from: string[], to: string): Promise<boolean>;
-  /** Cancels every unfinished conversation; returns how many. */
-  cancelConversations(batchId: string): Promise<number>;
+  /** Closes every unfinished conversation as cancelled or expired; returns how many. */
+  closeConversations(batchId: string, as: 'cancelled' | 'expired'): Promise<number>;
   takeParked(batchId: string, chunk: number): Promise<TurnRef[]>;
   takeFailed(batchId: string, chunk: number): Promise<TurnRef[]>;
   results(batchId: string, pageSize?: number): AsyncGenerator<TurnRecord>;
   conversation(batchId: string, conversationId: string): Promise<ConversationView | undefined>;
+}
+
+/** Settings fixed when a batch is created (a later ingest into it does not change them). */
+export interface BatchSettings {
+  agentId?: string;
+  /** Nothing is sent before this time (ms since the epoch). */
+  scheduledAt?: number;
+  /** Turns not sent by this time (ms) become expired. */
+  expireAt?: number;
+  /** Send only inside this window of each recipient's local time. */
+  window?: SendWindow;
 }
 
 const SEPARATOR = '\u001f';
@@ -65,15 +74,17 @@ export function createBatchStore(deps: {
   }
 
   return {
-    async ensureBatch(batchId, options) {
+    async ensureBatch(batchId, settings) {
       const createdAt = now();
       const created = await redis.hsetnx(keys.batch(batchId), 'createdAt', createdAt);
       if (created === 1) {
         const fields: Record<string, string | number> = {
-          state: options.scheduledAt ? 'scheduled' : 'running',
+          state: settings.scheduledAt && settings.scheduledAt > createdAt ? 'scheduled' : 'running',
         };
-        if (options.agentId) fields.agentId = options.agentId;
-        if (options.scheduledAt) fields.scheduledAt = options.scheduledAt;
+        if (settings.agentId) fields.agentId = settings.agentId;
+        if (settings.scheduledAt) fields.scheduledAt = settings.scheduledAt;
+        if (settings.expireAt) fields.expireAt = settings.expireAt;
+        if (settings.window) fields.window = JSON.stringify(settings.window);
         await redis
           .multi()
           .hset(keys.batch(batchId), fields)
@@ -87,7 +98,7 @@ export function createBatchStore(deps: {
     async status(batchId) {
       const hash = await redis.hgetall(keys.batch(batchId));
       if (!hash.createdAt) return undefined;
-      return batchStatusFromHash(batchId, hash);
+      return batchStatusFromHash(batchId, hash, now());
     },
 
     async list(offset, limit) {
@@ -105,7 +116,7 @@ export function createBatchStore(deps: {
       return true;
     },
 
-    async cancelConversations(batchId) {
+    async closeConversations(batchId, as) {
       let cancelled = 0;
       for await (const page of orderEntries(batchId, 1000)) {
         // Each conversation appears once with turn 1 in the order list.
@@ -118,6 +129,7 @@ export function createBatchStore(deps: {
             keys.batch(batchId),
             keys.conversationPrefix(batchId),
             now(),
+            as,
             ...ids,
           ]),
         );

@@ -1,20 +1,22 @@
 import { LUA_COMMON } from './lua-common.js';
 
 /**
- * Cancels conversations that have not finished: their pending turns become cancelled.
- * A turn in flight is marked too; if its reply arrives, RECORD_TURN keeps it as completed.
- * KEYS: 1 batch. ARGV: 1 conversation key prefix, 2 now, then conversation ids.
- * Returns how many conversations were cancelled.
+ * Closes conversations that have not finished: their pending turns, and they, become ARGV[3]
+ * (`cancelled` on cancel, `expired` past the batch deadline). A turn in flight is marked too;
+ * if its reply arrives, RECORD_TURN keeps it as completed.
+ * KEYS: 1 batch. ARGV: 1 conversation key prefix, 2 now, 3 target state, then conversation ids.
+ * Returns how many conversations were closed.
  */
 export const CANCEL_CONVERSATIONS = `${LUA_COMMON}
 local cancelled = 0
-for a = 3, #ARGV do
+local target = ARGV[3]
+for a = 4, #ARGV do
   local key = ARGV[1] .. ARGV[a]
   local f = redis.call('HMGET', key, 's', 'n')
   if f[1] == 'pending' or f[1] == 'active' then
-    closeRemaining(key, KEYS[1], 0, tonumber(f[2]), 'cancelled')
-    redis.call('HSET', key, 's', 'cancelled')
-    moveCount(KEYS[1], 'c', f[1], 'cancelled', 1)
+    closeRemaining(key, KEYS[1], 0, tonumber(f[2]), target)
+    redis.call('HSET', key, 's', target)
+    moveCount(KEYS[1], 'c', f[1], target, 1)
     cancelled = cancelled + 1
   end
 end

@@ -8,17 +8,20 @@ import { LUA_COMMON } from './lua-common.js';
  * Returns one of:
  *   {'gone'}                     the conversation no longer exists (retention, never staged)
  *   {'recorded', nextK, state}   turn k is recorded already: only make sure the next is queued
- *   {'done', state}              the conversation is finished or cancelled
+ *   {'done', state}              the conversation is finished, cancelled or (now) expired
  *   {'stale', nextK}             the job is for another turn than the next one
  *   {'parked'}                   the batch is paused: set aside until resume
+ *   {'wait', until}              the batch is scheduled later: come back then
  *   {'busy', leaseUntil}         another attempt of this turn may still be in flight
- *   {'send', attempt, previousChatId, agentId, variables, input, turnVariables}
+ *   {'send', attempt, previousChatId, agentId, variables, input, turnVariables, timezone,
+ *    window JSON, expireAt}
  */
-export const BEGIN_TURN = `
+export const BEGIN_TURN = `${LUA_COMMON}
 local k = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
-local batchState = redis.call('HGET', KEYS[2], 'state')
-local f = redis.call('HMGET', KEYS[1], 's', 'k', 'lease', 's' .. k)
+local b = redis.call('HMGET', KEYS[2], 'state', 'scheduledAt', 'expireAt', 'window')
+local batchState = b[1]
+local f = redis.call('HMGET', KEYS[1], 's', 'k', 'lease', 's' .. k, 'n')
 local s = f[1]
 -- A staged conversation has no state yet: it is not ours to send.
 if not batchState or not s then
@@ -31,6 +34,15 @@ if batchState == 'paused' then
   redis.call('SADD', KEYS[3], ARGV[1])
   return {'parked'}
 end
+if b[3] and now >= tonumber(b[3]) then
+  closeRemaining(KEYS[1], KEYS[2], 0, tonumber(f[5]), 'expired')
+  redis.call('HSET', KEYS[1], 's', 'expired')
+  redis.call('HDEL', KEYS[1], 'lease')
+  moveCount(KEYS[2], 'c', s, 'expired', 1)
+  checkFinished(KEYS[2], now)
+  return {'done', 'expired'}
+end
+if b[2] and now < tonumber(b[2]) then return {'wait', b[2]} end
 local lease = tonumber(f[3]) or 0
 if lease > now then return {'busy', tostring(lease)} end
 redis.call('HSET', KEYS[1], 'lease', now + tonumber(ARGV[4]))
@@ -40,8 +52,27 @@ if s == 'pending' then
   redis.call('HINCRBY', KEYS[2], 'c:active', 1)
 end
 local attempt = redis.call('HINCRBY', KEYS[1], 'a' .. k, 1)
-local d = redis.call('HMGET', KEYS[1], k == 1 and 'p' or ('c' .. (k - 1)), 'ag', 'v', 'i' .. k, 'v' .. k)
-return {'send', attempt, d[1] or '', d[2] or '', d[3] or '', d[4] or '', d[5] or ''}
+local d = redis.call('HMGET', KEYS[1], k == 1 and 'p' or ('c' .. (k - 1)), 'ag', 'v', 'i' .. k, 'v' .. k, 'z')
+return {'send', attempt, d[1] or '', d[2] or '', d[3] or '', d[4] or '', d[5] or '', d[6] or '',
+  b[4] or '', b[3] or ''}
+`;
+
+/**
+ * Undoes a begun attempt that was not sent (the recipient's send window is closed): frees the
+ * lease, refunds the attempt, and a conversation that had not started is pending again.
+ * KEYS: 1 conversation, 2 batch. ARGV: 1 k.
+ */
+export const DEFER_TURN = `
+local k = ARGV[1]
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HDEL', KEYS[1], 'lease')
+local left = redis.call('HINCRBY', KEYS[1], 'a' .. k, -1)
+if k == '1' and left == 0 and redis.call('HGET', KEYS[1], 's') == 'active' then
+  redis.call('HSET', KEYS[1], 's', 'pending')
+  redis.call('HINCRBY', KEYS[2], 'c:active', -1)
+  redis.call('HINCRBY', KEYS[2], 'c:pending', 1)
+end
+return 1
 `;
 
 /**

@@ -17,6 +17,8 @@ export interface AuthPause {
 export interface MaintenanceStore {
   /** Batches that still have pending or active conversations and are running. */
   runningBatches(): Promise<string[]>;
+  /** Unfinished batches whose deadline (expireAt) has passed. */
+  overdueBatches(now: number): Promise<string[]>;
   /** Conversations of a batch that should be moving but have no job (see FIND_STUCK). */
   findStuck(batchId: string, now: number, chunk?: number): Promise<TurnRef[]>;
   /** Takes the watchdog lock for `ms`; false when another worker holds it. */
@@ -32,18 +34,30 @@ export function createMaintenanceStore(deps: { redis: Redis; keys: Keys }): Main
   const { redis, keys } = deps;
   const run = storeScripts(redis);
 
-  async function batchesInState(wanted: (state: string | null, unfinished: number) => boolean) {
+  async function batchesInState(
+    wanted: (state: string | null, unfinished: number, expireAt: number) => boolean,
+  ) {
     const ids = await redis.zrange(keys.batches, 0, -1);
     const pipeline = redis.pipeline();
-    for (const id of ids) pipeline.hmget(keys.batch(id), 'state', 'c:pending', 'c:active');
+    for (const id of ids)
+      pipeline.hmget(keys.batch(id), 'state', 'c:pending', 'c:active', 'expireAt');
     const replies = (await pipeline.exec()) ?? [];
     return ids.filter((_, i) => {
-      const [state, pending, active] = (replies[i]?.[1] ?? []) as (string | null)[];
-      return wanted(state ?? null, Number(pending ?? 0) + Number(active ?? 0));
+      const [state, pending, active, expireAt] = (replies[i]?.[1] ?? []) as (string | null)[];
+      return wanted(
+        state ?? null,
+        Number(pending ?? 0) + Number(active ?? 0),
+        expireAt ? Number(expireAt) : Infinity,
+      );
     });
   }
 
   return {
+    overdueBatches: (now) =>
+      batchesInState(
+        (state, unfinished, expireAt) => state !== null && unfinished > 0 && expireAt <= now,
+      ),
+
     runningBatches: () =>
       batchesInState((state, unfinished) => state === 'running' && unfinished > 0),
 

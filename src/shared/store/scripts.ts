@@ -1,8 +1,9 @@
 import type { Redis, ChainableCommander } from 'ioredis';
 import { COMMIT_ORDER, COMMIT_STAGED, STAGE_ROWS } from './lua-ingest.js';
-import { BEGIN_TURN, NOTE_RETRY, RECORD_TURN } from './lua-turns.js';
+import { BEGIN_TURN, DEFER_TURN, NOTE_RETRY, RECORD_TURN } from './lua-turns.js';
 import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.js';
 import { FIND_STUCK } from './lua-watchdog.js';
+import { APPEND_TURN } from './lua-append.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
@@ -11,10 +12,12 @@ const SCRIPTS = {
   cbBeginTurn: { numberOfKeys: 3, lua: BEGIN_TURN },
   cbRecordTurn: { numberOfKeys: 4, lua: RECORD_TURN },
   cbNoteRetry: { numberOfKeys: 1, lua: NOTE_RETRY },
+  cbDeferTurn: { numberOfKeys: 2, lua: DEFER_TURN },
   cbCancelConversations: { numberOfKeys: 1, lua: CANCEL_CONVERSATIONS },
   cbRetryFailed: { numberOfKeys: 2, lua: RETRY_FAILED },
   cbTakeParked: { numberOfKeys: 2, lua: TAKE_PARKED },
   cbFindStuck: { numberOfKeys: 2, lua: FIND_STUCK },
+  cbAppendTurn: { numberOfKeys: 3, lua: APPEND_TURN },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -22,7 +22,8 @@ export function turnRecordFromHash(
     batchId,
     conversationId,
     turn,
-    line: line ? Number(line) : null,
+    // JSON submissions stage line 0: they have no line.
+    line: line && line !== '0' ? Number(line) : null,
     agentId: hash.ag ?? '',
     input,
     status,

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 import type { ChatStatus, TurnError } from '../records.js';
 import { storeScripts } from './scripts.js';
+import type { SendWindow } from '../send-window.js';
 
 /** What the store says a job for turn k should do. */
 export type BeginTurn =
@@ -11,6 +12,7 @@ export type BeginTurn =
   | { kind: 'stale'; nextTurn: number }
   | { kind: 'parked' }
   | { kind: 'busy'; leaseUntil: number }
+  | { kind: 'wait'; until: number }
   | {
       kind: 'send';
       attempt: number;
@@ -19,6 +21,12 @@ export type BeginTurn =
       /** First-row variables overlaid with this turn's own, or undefined when none. */
       dynamicVariables: Record<string, string> | undefined;
       input: string;
+      /** The recipient's IANA zone, when the input gave one. */
+      timezone: string | undefined;
+      /** The batch's send window, when it has one. */
+      window: SendWindow | undefined;
+      /** The batch's deadline (ms), when it has one. */
+      expireAt: number | undefined;
     };
 
 export type RecordTurn =
@@ -61,6 +69,8 @@ export interface TurnStore {
     turn: number,
     result: TurnOutcome,
   ): Promise<RecordTurn>;
+  /** Undoes a begun attempt that was not sent (closed send window). */
+  defer(batchId: string, conversationId: string, turn: number): Promise<void>;
   /** Notes a failed attempt before its retry; `refund` gives the attempt back to the turn. */
   noteRetry(
     batchId: string,
@@ -109,6 +119,9 @@ export function createTurnStore(deps: {
             agentId: String(reply[3]),
             dynamicVariables: mergeVariables(String(reply[4]), String(reply[6])),
             input: String(reply[5]),
+            timezone: (reply[7] as string) || undefined,
+            window: reply[8] ? (JSON.parse(String(reply[8])) as SendWindow) : undefined,
+            expireAt: reply[9] ? Number(reply[9]) : undefined,
           };
         case 'recorded':
           return { kind, nextTurn: Number(reply[1]), state: String(reply[2]) };
@@ -116,6 +129,8 @@ export function createTurnStore(deps: {
           return { kind, state: String(reply[1]) };
         case 'stale':
           return { kind, nextTurn: Number(reply[1]) };
+        case 'wait':
+          return { kind, until: Number(reply[1]) };
         case 'busy':
           return { kind, leaseUntil: Number(reply[1]) };
         case 'parked':
@@ -154,6 +169,14 @@ export function createTurnStore(deps: {
       if (kind === 'next' || kind === 'dup' || kind === 'cancelled' || kind === 'gone')
         return { kind };
       throw new Error(`unexpected reply from the turn store: ${String(kind)}`);
+    },
+
+    async defer(batchId, conversationId, turn) {
+      await run('cbDeferTurn', [
+        keys.conversation(batchId, conversationId),
+        keys.batch(batchId),
+        turn,
+      ]);
     },
 
     async noteRetry(batchId, conversationId, turn, error, refund = false) {

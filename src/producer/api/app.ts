@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { Config } from '../../shared/config.js';
+import type { Keys } from '../../shared/keys.js';
+import type { Logger } from '../../shared/logger.js';
+import type { Metrics } from '../../shared/metrics.js';
+import { createAppendStore } from '../../shared/store/append-store.js';
+import type { BatchStore } from '../../shared/store/batch-store.js';
+import type { MaintenanceStore } from '../../shared/store/maintenance-store.js';
+import type { TurnQueue } from '../../shared/turn-queue.js';
+import { createBatchControl } from '../batch-control.js';
+import { registerAdmin } from './admin.js';
+import { createAuthCheck } from './auth.js';
+import { registerJsonParser } from './content-parsers.js';
+import type { ApiContext, ZodApp } from './context.js';
+import { registerDocs } from './docs.js';
+import { createErrorHandler } from './error-handler.js';
+import { ApiError, redisUnavailable } from './errors.js';
+import { createIdempotencyStore } from './idempotency.js';
+import { registerBatchRoutes } from './routes/batches.js';
+import { registerControlRoutes } from './routes/control.js';
+import { registerConversationRoutes } from './routes/conversations.js';
+import { registerHealthRoutes } from './routes/health.js';
+import { registerSubmitRoute } from './routes/submit.js';
+import { zodValidatorCompiler } from './validation.js';
+
+export interface ApiDeps {
+  /** Tokens (`apiTokens`), body limits, retention. */
+  config: Pick<Config, 'apiTokens' | 'apiJsonLimitBytes' | 'apiCsvLimitBytes' | 'retentionSeconds'>;
+  /** A producer connection (fails fast while Redis is away: the API answers 503, never hangs). */
+  redis: Redis;
+  keys: Keys;
+  batchStore: BatchStore;
+  turnQueue: TurnQueue;
+  maintenance: MaintenanceStore;
+  /** Its registry is served at /metrics; ingests count into `chatbatch_ingest_rows_total`. */
+  metrics: Metrics;
+  logger: Logger;
+  /** Serve without authentication (`--insecure-no-auth`): logs a warning. Default false. */
+  insecureNoAuth?: boolean;
+  /** Clock for generated batch ids, in ms. Default `Date.now`. */
+  now?: () => number;
+  /** Id of a batch submitted without one. Default `api-<UTC time>-<random>`. */
+  newBatchId?: () => string;
+  /** Idempotency-Key answers are replayed for this long, in seconds. Default 24 hours. */
+  idempotencyTtlSeconds?: number;
+}
+
+/** The API cannot start as configured (no token, and no --insecure-no-auth). */
+export class ApiStartError extends Error {
+  override readonly name = 'ApiStartError';
+}
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+export function defaultBatchId(now: () => number): string {
+  const stamp = new Date(now()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  return `api-${stamp}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * Builds the producer HTTP API (fastify's `build(opts)`: `listen` is the caller's). Every
+ * route goes through the same code as the CLI: `ingestRows`, the batch store, `createBatchControl`,
+ * `resultLines`.
+ */
+export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
+  const { config, redis, logger } = deps;
+  if (config.apiTokens.length === 0 && !deps.insecureNoAuth) {
+    throw new ApiStartError(
+      'CHATBATCH_API_TOKENS: set at least one token (comma-separated), or start with --insecure-no-auth',
+    );
+  }
+  if (deps.insecureNoAuth) {
+    logger.warn(
+      'authentication is OFF (--insecure-no-auth): anyone who can reach this port can submit, read and cancel batches',
+    );
+  }
+  const now = deps.now ?? Date.now;
+  const ctx: ApiContext = {
+    redis,
+    batchStore: deps.batchStore,
+    turnQueue: deps.turnQueue,
+    appendStore: createAppendStore({
+      redis,
+      keys: deps.keys,
+      retentionSeconds: config.retentionSeconds,
+    }),
+    ingestDeps: {
+      redis,
+      keys: deps.keys,
+      batchStore: deps.batchStore,
+      turnQueue: deps.turnQueue,
+      metrics: deps.metrics,
+      retentionSeconds: config.retentionSeconds,
+    },
+    control: createBatchControl({
+      batchStore: deps.batchStore,
+      turnQueue: () => deps.turnQueue,
+      maintenance: deps.maintenance,
+    }),
+    idempotency: createIdempotencyStore({
+      redis,
+      keys: deps.keys,
+      ttlSeconds: deps.idempotencyTtlSeconds,
+    }),
+    limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
+    newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
+  };
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: ctx.limits.jsonBytes,
+    forceCloseConnections: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(zodValidatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  const answerError = createErrorHandler({ redis, jsonLimitBytes: ctx.limits.jsonBytes });
+  app.setErrorHandler(answerError);
+  app.setNotFoundHandler((request) => {
+    throw new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+  });
+  registerJsonParser(app, ctx.limits.jsonBytes);
+
+  // Answered here rather than thrown: the bull-board plugin has an error handler of its own.
+  const checkAuth = deps.insecureNoAuth ? () => undefined : createAuthCheck(config.apiTokens);
+  app.addHook('onRequest', async (request, reply) => {
+    const refusal = checkAuth(request, reply) ?? redisGate(request, redis);
+    if (refusal) return answerError(refusal, request, reply);
+  });
+
+  await registerDocs(app, VERSION);
+  registerHealthRoutes(app, ctx, deps.metrics.registry);
+  registerSubmitRoute(app, ctx);
+  registerBatchRoutes(app, ctx);
+  registerControlRoutes(app, ctx);
+  registerConversationRoutes(app, ctx);
+  await registerAdmin(app, deps.turnQueue.queue);
+  return app;
+}
+
+/** Fail fast while Redis is away rather than queue or hang (/readyz says so too). */
+function redisGate(request: FastifyRequest, redis: Redis): ApiError | undefined {
+  if (request.routeOptions.config?.public) return undefined;
+  const path = request.url;
+  const needsRedis = path.startsWith('/v1/') || path.startsWith('/admin/');
+  return needsRedis && redis.status !== 'ready' ? redisUnavailable() : undefined;
+}

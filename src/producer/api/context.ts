@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import type { BatchStore } from '../../shared/store/batch-store.js';
+import type { AppendStore } from '../../shared/store/append-store.js';
+import type { TurnQueue } from '../../shared/turn-queue.js';
+import type { BatchControl } from '../batch-control.js';
+import type { IngestDeps } from '../ingest.js';
+import type { IdempotencyStore } from './idempotency.js';
+
+/** The app as routes see it: fastify with zod schemas as the type provider. */
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+/** What the routes share, built once by `buildApp` from its dependencies. */
+export interface ApiContext {
+  redis: Redis;
+  batchStore: BatchStore;
+  turnQueue: TurnQueue;
+  appendStore: AppendStore;
+  /** The one ingest path of CSV files and API bodies (src/producer/ingest.ts). */
+  ingestDeps: IngestDeps;
+  /** The one batch-control path of CLI and API (src/producer/batch-control.ts). */
+  control: BatchControl;
+  idempotency: IdempotencyStore;
+  /** Body limits in bytes. */
+  limits: { jsonBytes: number; csvBytes: number };
+  newBatchId(): string;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open without a token (health, readiness, metrics: no customer data). */
+    public?: boolean;
+    /** Request body content types for the OpenAPI document, when fastify does not parse them. */
+    openapiBody?: Record<string, unknown>;
+  }
+}

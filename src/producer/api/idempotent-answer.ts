@@ -1,0 +1,90 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from './errors.js';
+import type { IdempotencyStore } from './idempotency.js';
+
+/** Visible ASCII, 1–255 characters (what Stripe and the IETF draft accept, in practice). */
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/** A POST's work, split so that a replay can be recognised without doing the work again. */
+export interface IdempotentWork {
+  /**
+   * The request's fingerprint, computed without side effects (a streamed body is read and
+   * dropped). Only called when the key has an answer already.
+   */
+  fingerprint(): Promise<string>;
+  /** Does the work; returns the answer and the fingerprint of the request it consumed. */
+  execute(): Promise<{ statusCode: number; body: unknown; fingerprint: string }>;
+}
+
+/**
+ * Answers a POST, honouring `Idempotency-Key`: the first request with a key does the work and
+ * its successful answer is kept; the same key with the same request gets that answer again
+ * (with `Idempotent-Replayed: true`) and nothing is done twice; with another request, 422; while
+ * the first is still being served, 409. Without the header the work simply runs.
+ */
+export async function answerIdempotently(
+  store: IdempotencyStore,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  work: IdempotentWork,
+): Promise<FastifyReply> {
+  const header = request.headers[IDEMPOTENCY_HEADER];
+  if (header === undefined) {
+    const result = await work.execute();
+    return reply.code(result.statusCode).send(result.body);
+  }
+  if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
+    throw new ApiError(
+      'invalid_request',
+      'Idempotency-Key: must be 1-255 visible ASCII characters',
+    );
+  }
+  const scope = `${request.method} ${request.url.split('?')[0]}`;
+  const claim = await store.claim(scope, header);
+
+  if (claim.kind === 'pending') {
+    throw new ApiError(
+      'idempotency_in_progress',
+      'a request with this Idempotency-Key is still being served; try again when it has finished',
+    );
+  }
+  if (claim.kind === 'done') {
+    if ((await work.fingerprint()) !== claim.record.fingerprint) {
+      throw new ApiError(
+        'idempotency_key_reused',
+        'this Idempotency-Key was used with a different request; use a new key for a new request',
+      );
+    }
+    reply.header(REPLAYED_HEADER, 'true');
+    return reply.code(claim.record.statusCode).send(claim.record.body);
+  }
+
+  const { owner } = claim;
+  const timer = setInterval(() => {
+    store.keepAlive(scope, header, owner).catch(() => undefined);
+  }, store.keepAliveMs);
+  timer.unref();
+  let result: Awaited<ReturnType<IdempotentWork['execute']>>;
+  try {
+    result = await work.execute();
+  } catch (error) {
+    await store.release(scope, header, owner).catch(() => undefined);
+    throw error;
+  } finally {
+    clearInterval(timer);
+  }
+  try {
+    if (result.statusCode < 300) {
+      await store.complete(scope, header, owner, { state: 'done', ...result });
+    } else {
+      await store.release(scope, header, owner);
+    }
+  } catch (error) {
+    // The work is done: answer it. A retry with this key will find it pending or free.
+    request.log.warn({ err: (error as Error).message }, 'could not keep the idempotent answer');
+  }
+  return reply.code(result.statusCode).send(result.body);
+}

@@ -1,0 +1,117 @@
+import { CSV_LIMITS, isIanaTimeZone } from '../csv/index.js';
+import type { IngestRow } from '../ingest.js';
+import type { ApiIssue } from './errors.js';
+import type { SubmitJson } from './schemas/batches.js';
+
+type JsonConversation = SubmitJson['conversations'][number];
+
+/**
+ * The id of a conversation sent without one: its index in the request. Deterministic, so the
+ * same body sent to the same batch again finds its conversations there already (duplicates)
+ * and enqueues nothing twice.
+ */
+export function defaultConversationId(index: number): string {
+  return `conv-${index}`;
+}
+
+const blankToUndefined = (value: string | null | undefined): string | undefined => {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+};
+
+export function conversationIdOf(conversation: JsonConversation, index: number): string {
+  return blankToUndefined(conversation.conversationId) ?? defaultConversationId(index);
+}
+
+/**
+ * Two conversations of one request with the same id would be merged into one by the ingest
+ * (that is how CSV rows form conversations), so the request is refused as a whole instead.
+ */
+export function duplicateIdIssues(body: SubmitJson): ApiIssue[] {
+  const firstIndex = new Map<string, number>();
+  const issues: ApiIssue[] = [];
+  body.conversations.forEach((conversation, index) => {
+    const id = conversationIdOf(conversation, index);
+    const first = firstIndex.get(id);
+    if (first === undefined) firstIndex.set(id, index);
+    else
+      issues.push({
+        code: 'custom',
+        path: ['conversations', index, 'conversationId'],
+        message: `${JSON.stringify(id)} is also the id of conversations[${first}]`,
+      });
+  });
+  return issues;
+}
+
+/**
+ * The rows of a JSON submission for `ingestRows`, the one ingest path of CSV and API: one row
+ * per turn, `line` null and `index` the conversation's place in the request. The rules are the
+ * CSV reader's (src/producer/csv/row-builder.ts: same limits, same time-zone check); every
+ * problem of a conversation is reported on its first row, so the report has one entry per
+ * rejected conversation, and the whole conversation is rejected.
+ */
+export function* jsonConversationRows(
+  body: SubmitJson,
+  batchAgentId: string | undefined,
+): Generator<IngestRow> {
+  for (let index = 0; index < body.conversations.length; index++) {
+    const conversation = body.conversations[index]!;
+    const conversationId = conversationIdOf(conversation, index);
+    const agentId = blankToUndefined(conversation.agentId) ?? batchAgentId;
+    const previousChatId = blankToUndefined(conversation.previousChatId);
+    const timezone = blankToUndefined(conversation.timezone);
+    const inputs = conversation.turns.map((turn) => turn.trim());
+    const errors = conversationErrors(conversation, conversationId, {
+      agentId,
+      previousChatId,
+      timezone,
+      inputs,
+    });
+    // An empty script still needs a row to carry its rejection through the ingest.
+    const rows = inputs.length > 0 ? inputs : [''];
+    for (let turn = 0; turn < rows.length; turn++) {
+      const first = turn === 0;
+      yield {
+        line: null,
+        index,
+        conversationId,
+        agentId: first ? agentId : undefined,
+        input: rows[turn]!,
+        previousChatId: first ? previousChatId : undefined,
+        timezone: first ? timezone : undefined,
+        variables: first ? (conversation.dynamicVariables ?? {}) : {},
+        errors: first ? errors : [],
+      };
+    }
+  }
+}
+
+function conversationErrors(
+  conversation: JsonConversation,
+  conversationId: string,
+  fields: {
+    agentId: string | undefined;
+    previousChatId: string | undefined;
+    timezone: string | undefined;
+    inputs: string[];
+  },
+): string[] {
+  const errors: string[] = [];
+  const tooLong = (value: string | undefined, max: number, field: string) => {
+    if (value !== undefined && value.length > max)
+      errors.push(`${field}: longer than ${max} characters`);
+  };
+  tooLong(conversationId, CSV_LIMITS.conversationIdMaxLength, 'conversationId');
+  if (fields.agentId === undefined) errors.push('agentId: missing, and the batch has no agentId');
+  tooLong(fields.agentId, CSV_LIMITS.agentIdMaxLength, 'agentId');
+  tooLong(fields.previousChatId, CSV_LIMITS.previousChatIdMaxLength, 'previousChatId');
+  if (fields.timezone !== undefined && !isIanaTimeZone(fields.timezone))
+    errors.push(`timezone: ${JSON.stringify(fields.timezone)} is not an IANA time zone`);
+  if (conversation.turns.length === 0) errors.push('turns: at least one turn is required');
+  fields.inputs.forEach((input, turn) => {
+    if (input === '') errors.push(`turns[${turn}]: must not be empty`);
+    else tooLong(input, CSV_LIMITS.inputMaxLength, `turns[${turn}]`);
+  });
+  return errors;
+}

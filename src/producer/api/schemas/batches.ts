@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { CONTROL_ACTIONS } from '../../batch-control.js';
+import { delimiterProblem } from '../../csv/index.js';
+import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../../../shared/records.js';
+import { batchStatusSchema } from './common.js';
+import { dynamicVariablesSchema } from './variables.js';
+
+/**
+ * Types only: a body of the wrong shape is a 400 for the whole request. The content rules (an
+ * empty input, an agent id too long, an unknown time zone…) are those of CSV rows and reject one
+ * conversation in the 202 report, as a bad row does (see json-conversations.ts).
+ */
+
+const batchId = z
+  .string()
+  .regex(BATCH_ID_PATTERN, `must be ${BATCH_ID_RULE}`)
+  .describe(`batch id, ${BATCH_ID_RULE}; default: a new random id`);
+
+const queryBoolean = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const agentIdDescription = 'agent for conversations that name none (1–64 characters)';
+
+/** Batch options as query parameters (CSV bodies; for JSON the body's fields win). */
+export const submitQuerySchema = z.object({
+  batchId: batchId.optional(),
+  agentId: z.string().optional().describe(agentIdDescription),
+  delimiter: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const problem = value === undefined ? undefined : delimiterProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe('CSV cell separator, one character; default ","'),
+  strict: queryBoolean.optional().describe('enqueue nothing if any conversation is rejected'),
+  dryRun: queryBoolean.optional().describe('validate and report, enqueue nothing'),
+});
+export type SubmitQuery = z.infer<typeof submitQuerySchema>;
+
+const optionalText = (description: string) => z.string().nullish().describe(description);
+
+export const jsonConversationSchema = z
+  .strictObject({
+    conversationId: optionalText(
+      'unique in the batch, at most 256 characters; default `conv-<index>`, so that ' +
+        'sending the same body to the same batch again adds nothing',
+    ),
+    agentId: optionalText("this conversation's agent; default: the batch's agentId"),
+    dynamicVariables: dynamicVariablesSchema.nullish(),
+    previousChatId: optionalText('continue this existing chat (at most 128 characters)'),
+    timezone: optionalText('IANA time zone of the recipient, e.g. Europe/Paris'),
+    turns: z
+      .array(z.string())
+      .describe('the customer messages, in order (each 1–20,480 characters)'),
+  })
+  .meta({ id: 'Conversation' });
+
+export const submitJsonSchema = z
+  .strictObject({
+    batchId: batchId.nullish(),
+    agentId: z.string().nullish().describe(agentIdDescription),
+    strict: z.boolean().nullish().describe('enqueue nothing if any conversation is rejected'),
+    dryRun: z.boolean().nullish().describe('validate and report, enqueue nothing'),
+    conversations: z.array(jsonConversationSchema).min(1),
+  })
+  .meta({ id: 'BatchSubmission' });
+export type SubmitJson = z.infer<typeof submitJsonSchema>;
+
+/** The multipart form: option fields first, then the file (documentation only). */
+export const submitMultipartDoc = {
+  type: 'object',
+  required: ['file'],
+  properties: {
+    batchId: { type: 'string' },
+    agentId: { type: 'string' },
+    delimiter: { type: 'string' },
+    strict: { type: 'string', enum: ['true', 'false'] },
+    dryRun: { type: 'string', enum: ['true', 'false'] },
+    file: { type: 'string', format: 'binary', description: 'the CSV file, after the fields' },
+  },
+} as const;
+
+export const ingestReportSchema = z
+  .object({
+    batchId: z.string(),
+    conversations: z.number().int().describe('distinct conversations in the input'),
+    turns: z.number().int().describe('turns of the accepted conversations'),
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    duplicates: z.number().int().describe('conversations the batch held already'),
+    rejectedRows: z.array(
+      z.object({
+        line: z.number().int().nullable().describe('CSV: line where the record starts'),
+        index: z.number().int().optional().describe('JSON: index of the conversation'),
+        conversationId: z.string(),
+        errors: z.array(z.string()),
+      }),
+    ),
+    discarded: z.boolean().describe('nothing was enqueued: dryRun, or strict with a rejection'),
+  })
+  .meta({ id: 'IngestReport' });
+
+export const listQuerySchema = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+
+export const batchListSchema = z.object({
+  batches: z.array(batchStatusSchema).describe('newest first'),
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+  nextOffset: z.number().int().nullable().describe('offset of the next page; null at the end'),
+});
+
+export const controlResultSchema = z
+  .object({
+    action: z.enum(CONTROL_ACTIONS as [string, ...string[]]),
+    changed: z.boolean(),
+    conversations: z.number().int().describe('conversations cancelled, resumed or retried'),
+    status: batchStatusSchema,
+  })
+  .meta({ id: 'ControlResult' });
+
+export const resultsQuerySchema = z.object({
+  format: z.enum(['jsonl', 'csv']).default('jsonl'),
+});

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { CSV_LIMITS } from '../../csv/index.js';
+import { turnRecordSchema } from './common.js';
+import { dynamicVariablesSchema } from './variables.js';
+
+export const conversationParams = z.object({
+  batchId: z.string().min(1).describe('batch id'),
+  conversationId: z.string().min(1).describe('conversation id (percent-encoded in the path)'),
+});
+
+export const conversationViewSchema = z
+  .object({
+    batchId: z.string(),
+    conversationId: z.string(),
+    agentId: z.string(),
+    status: z.enum(['pending', 'active', 'completed', 'ended', 'failed', 'cancelled', 'expired']),
+    turns: z.array(turnRecordSchema),
+  })
+  .meta({ id: 'ConversationView' });
+
+/** One turn appended to a conversation: a single item, so its rules answer 400 at once. */
+export const appendTurnSchema = z
+  .strictObject({
+    input: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(CSV_LIMITS.inputMaxLength, `longer than ${CSV_LIMITS.inputMaxLength} characters`)
+      .describe("the customer's next message (1–20,480 characters)"),
+    dynamicVariables: dynamicVariablesSchema
+      .nullish()
+      .describe("this turn's variables, over the conversation's own"),
+  })
+  .meta({ id: 'AppendTurn' });

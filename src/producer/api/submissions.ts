@@ -1,0 +1,135 @@
+import type { Readable } from 'node:stream';
+import { readCsvRows } from '../csv/index.js';
+import type { IngestOptions, IngestRow } from '../ingest.js';
+import { BodyMeter, Fingerprint } from './body-meter.js';
+import { duplicateIdIssues, jsonConversationRows } from './json-conversations.js';
+import type { SubmitJson, SubmitQuery } from './schemas/batches.js';
+import { RequestValidationError } from './validation.js';
+
+/**
+ * One `POST /v1/batches` body, whatever its content type, as `ingestRows` wants it. Split in two
+ * so that an Idempotency-Key replay can fingerprint the body without ingesting it.
+ */
+export interface Submission {
+  /** Reads the options and hands over the rows; `fingerprint()` is final once they are read. */
+  open(): Promise<{
+    options: IngestOptions;
+    rows: AsyncIterable<IngestRow>;
+    fingerprint(): string;
+  }>;
+  /** Reads the whole body only to fingerprint it (nothing is staged or enqueued). */
+  fingerprintOnly(): Promise<string>;
+}
+
+export interface SubmissionContext {
+  /** The raw query string (part of the fingerprint). */
+  rawQuery: string;
+  /** The validated query parameters. */
+  query: SubmitQuery;
+  /** A new batch id, for submissions that name none. */
+  newBatchId: () => string;
+  /** Largest CSV body or file, in bytes. */
+  csvLimitBytes: number;
+}
+
+const blankToUndefined = (value: string | null | undefined) => value?.trim() || undefined;
+
+export function ingestOptions(
+  ctx: SubmissionContext,
+  given: {
+    batchId?: string | null;
+    agentId?: string | null;
+    strict?: boolean | null;
+    dryRun?: boolean | null;
+  },
+): IngestOptions {
+  return {
+    batchId: given.batchId ?? ctx.newBatchId(),
+    agentId: blankToUndefined(given.agentId),
+    strict: given.strict ?? false,
+    dryRun: given.dryRun ?? false,
+  };
+}
+
+async function* fromIterable<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}
+
+/** A JSON body, already parsed and checked against `submitJsonSchema` by fastify. */
+export function jsonSubmission(
+  body: SubmitJson,
+  /** `jsonBodyDigest` of the request: the exact text that was sent. */
+  bodyDigest: string,
+  ctx: SubmissionContext,
+): Submission {
+  const issues = duplicateIdIssues(body);
+  if (issues.length > 0) throw new RequestValidationError('body', issues);
+  const digest = new Fingerprint().part('query', ctx.rawQuery).part('json', bodyDigest).digest();
+  return {
+    async open() {
+      const options = ingestOptions(ctx, {
+        batchId: body.batchId ?? ctx.query.batchId,
+        agentId: body.agentId ?? ctx.query.agentId,
+        strict: body.strict ?? ctx.query.strict,
+        dryRun: body.dryRun ?? ctx.query.dryRun,
+      });
+      const rows = fromIterable(jsonConversationRows(body, options.agentId));
+      return { options, rows, fingerprint: () => digest };
+    },
+    fingerprintOnly: async () => digest,
+  };
+}
+
+export function csvRows(
+  input: Readable,
+  options: IngestOptions,
+  delimiter: string | undefined,
+  source: string,
+) {
+  return readCsvRows(input, {
+    delimiter,
+    defaultAgentId: options.agentId,
+    source,
+  }) as AsyncIterable<IngestRow>;
+}
+
+/**
+ * Pipes a request body (or a multipart file) into a meter. Not `pipeline`: that would destroy
+ * the request with the meter's 413, and the request's own error would then go unhandled. The
+ * request is only left unread; the 413 answer closes the connection.
+ */
+export function feed(source: Readable, meter: BodyMeter): void {
+  source.on('error', (error) => meter.destroy(error));
+  source.pipe(meter);
+}
+
+/** Reads a stream to its end, dropping the bytes (they only feed a fingerprint on the way). */
+export function drain(source: Readable, meter: BodyMeter): Promise<void> {
+  return new Promise((resolve, reject) => {
+    meter.on('error', reject);
+    meter.on('end', resolve);
+    feed(source, meter);
+    meter.resume();
+  });
+}
+
+/** A raw `text/csv` body: options in the query string. */
+export function rawCsvSubmission(body: Readable, ctx: SubmissionContext): Submission {
+  const fingerprint = new Fingerprint().part('query', ctx.rawQuery).part('csv', '');
+  const meter = new BodyMeter(ctx.csvLimitBytes, 'the CSV body', fingerprint);
+  return {
+    async open() {
+      const options = ingestOptions(ctx, ctx.query);
+      feed(body, meter);
+      return {
+        options,
+        rows: csvRows(meter, options, ctx.query.delimiter, 'CSV body'),
+        fingerprint: () => fingerprint.digest(),
+      };
+    },
+    async fingerprintOnly() {
+      await drain(body, meter);
+      return fingerprint.digest();
+    },
+  };
+}

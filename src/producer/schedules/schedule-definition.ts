@@ -1,0 +1,68 @@
+import { CronExpressionParser } from 'cron-parser';
+import { isValidTimeZone, type SendWindow } from '../../shared/send-window.js';
+
+/**
+ * A recurring outreach run: a cron in a time zone, and the contact list (a CSV) that each
+ * firing ingests as a new batch. The CSV is stored with the schedule so that a firing does not
+ * depend on a file on some host.
+ */
+export interface ScheduleDefinition {
+  name: string;
+  cron: string;
+  tz: string;
+  /** The CSV text (at most MAX_SCHEDULE_CSV_BYTES). */
+  csv: string;
+  agentId?: string;
+  window?: SendWindow;
+  paused: boolean;
+  createdAt: string;
+}
+
+/** Stored contact lists are capped: they live in Redis next to the queue. */
+export const MAX_SCHEDULE_CSV_BYTES = 10 * 1024 * 1024;
+
+export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export class ScheduleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScheduleError';
+  }
+}
+
+/** Checks a definition before it is stored; throws ScheduleError naming the field. */
+export function validateSchedule(
+  definition: Omit<ScheduleDefinition, 'paused' | 'createdAt'>,
+): void {
+  if (!SCHEDULE_NAME_PATTERN.test(definition.name)) {
+    throw new ScheduleError('name: must be 1-64 characters of letters, digits, "_", "." or "-"');
+  }
+  if (!isValidTimeZone(definition.tz))
+    throw new ScheduleError(`tz: "${definition.tz}" is not an IANA time zone`);
+  try {
+    CronExpressionParser.parse(definition.cron, { tz: definition.tz });
+  } catch (error) {
+    throw new ScheduleError(
+      `cron: "${definition.cron}" is not a cron expression (${(error as Error).message})`,
+    );
+  }
+  const bytes = Buffer.byteLength(definition.csv, 'utf8');
+  if (bytes > MAX_SCHEDULE_CSV_BYTES) {
+    throw new ScheduleError(
+      `csv: ${bytes} bytes, more than the ${MAX_SCHEDULE_CSV_BYTES} bytes a schedule may store`,
+    );
+  }
+  if (bytes === 0) throw new ScheduleError('csv: empty');
+}
+
+/**
+ * The batch a firing creates: derived from the schedule and the firing time only, so a double
+ * fire (two workers, a retry) lands in the same batch and the ingest adds nothing twice.
+ */
+export function firingBatchId(name: string, firedAt: number): string {
+  const stamp = new Date(firedAt)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  return `${name}-${stamp}`;
+}

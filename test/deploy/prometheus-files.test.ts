@@ -1,0 +1,79 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadAlertRules } from './helpers/promql.js';
+import { ALERT_RULES, PROMETHEUS_CONFIG, readRepoYaml, repoPath } from './helpers/repo-files.js';
+import { requireTool, runTool } from './helpers/tools.js';
+
+interface ScrapeConfig {
+  job_name: string;
+  static_configs?: { targets: string[] }[];
+  dns_sd_configs?: { names: string[]; type: string; port: number }[];
+}
+
+describe('deploy/prometheus', () => {
+  it('promtool check config accepts prometheus.yml, rule file included', async () => {
+    const promtool = requireTool('promtool');
+    const result = await runTool(promtool, ['check', 'config', repoPath(PROMETHEUS_CONFIG)]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('1 rule files found');
+  });
+
+  it('promtool check rules accepts alert-rules.yml', async () => {
+    const promtool = requireTool('promtool');
+    const result = await runTool(promtool, ['check', 'rules', repoPath(ALERT_RULES)]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain(`${loadAlertRules().length} rules found`);
+  });
+
+  it('promtool check rules rejects a broken expression (the check has teeth)', async () => {
+    const promtool = requireTool('promtool');
+    const dir = await mkdtemp(join(tmpdir(), 'chatbatch-rules-'));
+    try {
+      const file = join(dir, 'broken.yml');
+      await writeFile(
+        file,
+        'groups:\n  - name: x\n    rules:\n      - alert: Broken\n        expr: sum(rate(x[5m])\n',
+      );
+      const result = await runTool(promtool, ['check', 'rules', file]);
+      expect(result.code).not.toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('scrapes the api at api:3000 and every scaled worker by DNS A records on 9464', () => {
+    const config = readRepoYaml(PROMETHEUS_CONFIG) as {
+      rule_files: string[];
+      scrape_configs: ScrapeConfig[];
+    };
+    // Relative: resolved next to prometheus.yml, in the container and in CI alike.
+    expect(config.rule_files).toEqual(['alert-rules.yml']);
+    const jobs = new Map(config.scrape_configs.map((job) => [job.job_name, job]));
+    expect(jobs.get('chatbatch-api')?.static_configs).toEqual([{ targets: ['api:3000'] }]);
+    expect(jobs.get('chatbatch-worker')?.dns_sd_configs).toEqual([
+      expect.objectContaining({ names: ['worker'], type: 'A', port: 9464 }),
+    ]);
+  });
+
+  it('alerts on vendor errors, stalls, a growing backlog, sustained 429s and workers down', () => {
+    const rules = loadAlertRules();
+    const byName = new Map(rules.map((rule) => [rule.alert, rule]));
+    expect(byName.size).toBe(rules.length);
+    expect(byName.get('ChatbatchVendorErrorRatioHigh')?.expr).toMatch(
+      /chatbatch_chat_requests_total\{outcome!="success"/,
+    );
+    expect(byName.get('ChatbatchNoTurnCompleted')?.expr).toMatch(
+      /chatbatch_turns_total\{result="completed"\}[\s\S]*chatbatch_queue_jobs/,
+    );
+    expect(byName.get('ChatbatchBacklogGrowing')?.expr).toMatch(/deriv\(.*chatbatch_queue_jobs/);
+    expect(byName.get('ChatbatchSustained429s')?.expr).toContain('chatbatch_rate_limited_total');
+    expect(byName.get('ChatbatchWorkerDown')?.expr).toBe('up{job="chatbatch-worker"} == 0');
+    expect(byName.get('ChatbatchNoWorkerUp')?.expr).toBe('absent(up{job="chatbatch-worker"} == 1)');
+    // Queue depth is the same number from every worker: never summed across them.
+    for (const rule of rules) {
+      expect(rule.expr, rule.alert).not.toMatch(/sum\s*\(\s*chatbatch_queue_jobs/);
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/shared/config.js';
+import { clusterOptions } from '../../src/shared/redis.js';
+import {
+  isClusterUrl,
+  isValidRedisUrl,
+  parseClusterUrl,
+  safeRedisUrl,
+} from '../../src/shared/redis-url.js';
+
+describe('REDIS_URL forms', () => {
+  it('parses a cluster URL with several seeds, credentials and IPv6', () => {
+    expect(parseClusterUrl('redis+cluster://app:p%40ss%2Fw0rd@h1:7000,h2,[::1]:7002/')).toEqual({
+      nodes: [
+        { host: 'h1', port: 7000 },
+        { host: 'h2', port: 6379 },
+        { host: '::1', port: 7002 },
+      ],
+      username: 'app',
+      password: 'p@ss/w0rd',
+      tls: false,
+    });
+    expect(parseClusterUrl('rediss+cluster://:secret@10.0.0.5:6380')).toMatchObject({
+      nodes: [{ host: '10.0.0.5', port: 6380 }],
+      username: undefined,
+      password: 'secret',
+      tls: true,
+    });
+  });
+
+  it.each([
+    ['redis+cluster://', 'at least one host'],
+    ['redis+cluster://h1:7000,', 'is not host:port'],
+    ['redis+cluster://h1:99999', 'is not host:port'],
+    ['redis+cluster://h1:7000/2', 'only database 0'],
+    ['redis+cluster://h1:7000?tls=true', 'no query options'],
+    ['redis+cluster://u:p@ss@h1:7000', 'percent-encode'],
+  ])('rejects %s (%s)', (url, rule) => {
+    expect(() => parseClusterUrl(url)).toThrow(rule);
+    expect(isValidRedisUrl(url)).toBe(false);
+  });
+
+  it('never shows a password in its errors or in safeRedisUrl', () => {
+    expect(() => parseClusterUrl('redis+cluster://u:hunter2@ss@h1:7000')).toThrow(
+      /^(?!.*hunter2)/s,
+    );
+    expect(safeRedisUrl('redis+cluster://u:hunter2@h1:7000,h2:7001')).toBe(
+      'redis+cluster://u:***@h1:7000,h2:7001',
+    );
+    expect(safeRedisUrl('redis://:hunter2@h1:6379')).toBe('redis://:***@h1:6379');
+    expect(safeRedisUrl('redis+cluster://h1:7000,h2:7001')).toBe('redis+cluster://h1:7000,h2:7001');
+  });
+
+  it('config accepts single and cluster URLs and names the forms when one is wrong', () => {
+    expect(isClusterUrl('REDIS+CLUSTER://h:1')).toBe(true);
+    expect(isClusterUrl('redis://h:1')).toBe(false);
+    for (const url of ['redis://h:6379/2', 'rediss://h', 'redis+cluster://a:1,b:2']) {
+      expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    }
+    expect(() => loadConfig({ REDIS_URL: 'redis+cluster://a:1/3' })).toThrow(
+      /REDIS_URL: .*redis\+cluster:\/\/host:port/,
+    );
+  });
+});
+
+describe('cluster connection options', () => {
+  const url = parseClusterUrl('rediss+cluster://app:pw@h1:7000');
+
+  it('workers wait out outages: no per-request retry limit on any node (BullMQ checks this)', () => {
+    const options = clusterOptions('worker', url);
+    expect(options.redisOptions).toMatchObject({
+      maxRetriesPerRequest: null,
+      username: 'app',
+      password: 'pw',
+      tls: {},
+    });
+    expect(options.enableOfflineQueue).toBeUndefined();
+    expect(options.lazyConnect).toBe(true);
+  });
+
+  it('producers fail fast: no offline queue, one retry, a connect timeout, slow reconnects', () => {
+    const options = clusterOptions('producer', url);
+    expect(options.enableOfflineQueue).toBe(false);
+    expect(options.redisOptions).toMatchObject({ maxRetriesPerRequest: 1, connectTimeout: 3000 });
+    expect(options.clusterRetryStrategy?.(100)).toBe(2000);
+  });
+});
