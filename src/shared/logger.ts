@@ -22,6 +22,13 @@ const REDACT = [
   '*.authorization',
   '*.headers.authorization',
   '*.headers["x-api-key"]',
+  // pino matches paths case-sensitively; the Chats client sends `X-API-Key`, users `Authorization`.
+  'Authorization',
+  'headers.Authorization',
+  'headers["X-API-Key"]',
+  '*.Authorization',
+  '*.headers.Authorization',
+  '*.headers["X-API-Key"]',
 ];
 
 /** The one root logger of a process; pass it down and bind children to batch/conversation. */

@@ -30,6 +30,11 @@ describe('OpenAPI document', () => {
         'POST /v1/batches/{batchId}/retry-failed',
         'GET /v1/batches/{batchId}/conversations/{conversationId}',
         'POST /v1/batches/{batchId}/conversations/{conversationId}/turns',
+        'GET /v1/schedules',
+        'POST /v1/schedules',
+        'POST /v1/schedules/{name}/pause',
+        'POST /v1/schedules/{name}/resume',
+        'DELETE /v1/schedules/{name}',
       ].sort(),
     );
     for (const [path, methods] of Object.entries(

@@ -25,6 +25,8 @@ import { registerControlRoutes } from './routes/control.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerSubmitRoute } from './routes/submit.js';
+import { registerScheduleRoutes } from './routes/schedules.js';
+import { createScheduleService } from '../schedules/schedule-service.js';
 import { zodValidatorCompiler } from './validation.js';
 
 export interface ApiDeps {
@@ -110,6 +112,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
       keys: deps.keys,
       ttlSeconds: deps.idempotencyTtlSeconds,
     }),
+    schedules: createScheduleService({ redis, keys: deps.keys, connection: redis }),
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
     newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
   };
@@ -141,6 +144,8 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   registerBatchRoutes(app, ctx);
   registerControlRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
+  app.addHook('onClose', () => ctx.schedules.close());
   await registerAdmin(app, deps.turnQueue.queue);
   return app;
 }

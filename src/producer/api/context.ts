@@ -8,6 +8,7 @@ import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { BatchControl } from '../batch-control.js';
 import type { IngestDeps } from '../ingest.js';
 import type { IdempotencyStore } from './idempotency.js';
+import type { ScheduleService } from '../schedules/schedule-service.js';
 
 /** The app as routes see it: fastify with zod schemas as the type provider. */
 export type ZodApp = FastifyInstance<
@@ -29,6 +30,8 @@ export interface ApiContext {
   /** The one batch-control path of CLI and API (src/producer/batch-control.ts). */
   control: BatchControl;
   idempotency: IdempotencyStore;
+  /** Recurring runs (the CLI's `chatbatch schedule`). */
+  schedules: ScheduleService;
   /** Body limits in bytes. */
   limits: { jsonBytes: number; csvBytes: number };
   newBatchId(): string;

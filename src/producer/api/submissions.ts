@@ -5,6 +5,7 @@ import { BodyMeter, Fingerprint } from './body-meter.js';
 import { duplicateIdIssues, jsonConversationRows } from './json-conversations.js';
 import type { SubmitJson, SubmitQuery } from './schemas/batches.js';
 import { RequestValidationError } from './validation.js';
+import type { SendWindow } from '../../shared/send-window.js';
 
 /**
  * One `POST /v1/batches` body, whatever its content type, as `ingestRows` wants it. Split in two
@@ -41,6 +42,9 @@ export function ingestOptions(
     agentId?: string | null;
     strict?: boolean | null;
     dryRun?: boolean | null;
+    scheduleAt?: number | null;
+    expireAt?: number | null;
+    window?: SendWindow | null;
   },
 ): IngestOptions {
   return {
@@ -48,6 +52,9 @@ export function ingestOptions(
     agentId: blankToUndefined(given.agentId),
     strict: given.strict ?? false,
     dryRun: given.dryRun ?? false,
+    scheduleAt: given.scheduleAt ?? undefined,
+    expireAt: given.expireAt ?? undefined,
+    window: given.window ?? undefined,
   };
 }
 
@@ -72,6 +79,9 @@ export function jsonSubmission(
         agentId: body.agentId ?? ctx.query.agentId,
         strict: body.strict ?? ctx.query.strict,
         dryRun: body.dryRun ?? ctx.query.dryRun,
+        scheduleAt: body.scheduleAt ?? ctx.query.scheduleAt,
+        expireAt: body.expireAt ?? ctx.query.expireAt,
+        window: body.window ?? ctx.query.window,
       });
       const rows = fromIterable(jsonConversationRows(body, options.agentId));
       return { options, rows, fingerprint: () => digest };

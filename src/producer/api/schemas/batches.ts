@@ -4,6 +4,7 @@ import { delimiterProblem } from '../../csv/index.js';
 import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../../../shared/records.js';
 import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
+import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
 
 /**
  * Types only: a body of the wrong shape is a 400 for the whole request. The content rules (an
@@ -36,6 +37,7 @@ export const submitQuerySchema = z.object({
     .describe('CSV cell separator, one character; default ","'),
   strict: queryBoolean.optional().describe('enqueue nothing if any conversation is rejected'),
   dryRun: queryBoolean.optional().describe('validate and report, enqueue nothing'),
+  ...scheduleQueryFields,
 });
 export type SubmitQuery = z.infer<typeof submitQuerySchema>;
 
@@ -63,6 +65,7 @@ export const submitJsonSchema = z
     agentId: z.string().nullish().describe(agentIdDescription),
     strict: z.boolean().nullish().describe('enqueue nothing if any conversation is rejected'),
     dryRun: z.boolean().nullish().describe('validate and report, enqueue nothing'),
+    ...scheduleJsonFields,
     conversations: z.array(jsonConversationSchema).min(1),
   })
   .meta({ id: 'BatchSubmission' });
@@ -78,6 +81,9 @@ export const submitMultipartDoc = {
     delimiter: { type: 'string' },
     strict: { type: 'string', enum: ['true', 'false'] },
     dryRun: { type: 'string', enum: ['true', 'false'] },
+    scheduleAt: { type: 'string', format: 'date-time' },
+    expireAt: { type: 'string', format: 'date-time' },
+    window: { type: 'string', description: 'e.g. "mon-fri 09:00-18:00 Europe/Berlin"' },
     file: { type: 'string', format: 'binary', description: 'the CSV file, after the fields' },
   },
 } as const;
