@@ -10,6 +10,7 @@ import { createMaintenanceStore } from '../shared/store/maintenance-store.js';
 import { createTurnQueue } from '../shared/turn-queue.js';
 import { cliLogger, configFrom } from './context.js';
 import { CliError } from './exit-codes.js';
+import { untilStopSignal } from './graceful-stop.js';
 
 interface ApiFlags {
   port?: string;
@@ -89,23 +90,17 @@ export function registerApi(program: Command): void {
         { redis: safeRedisUrl(config.redisUrl), prefix: config.prefix },
         'chatbatch api ready (OpenAPI UI at /docs)',
       );
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal }, 'stopping: finishing requests in flight');
-          app
-            .close()
-            .then(() => turnQueue.close())
-            .catch((error: Error) => logger.error({ err: error.message }, 'error while stopping'))
-            .finally(() => {
-              redis.disconnect();
-              resolve();
-            });
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await untilStopSignal(
+        logger,
+        async () => {
+          try {
+            await app.close();
+            await turnQueue.close();
+          } finally {
+            redis.disconnect();
+          }
+        },
+        15_000,
+      );
     });
 }

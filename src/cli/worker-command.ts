@@ -3,7 +3,7 @@ import { startWorker } from '../worker/start-worker.js';
 import { startScheduleRunner } from '../producer/schedules/schedule-runner.js';
 import { createScheduleService } from '../producer/schedules/schedule-service.js';
 import { makeKeys } from '../shared/keys.js';
-import { createRedis } from '../shared/redis.js';
+import { createRedis, safeRedisUrl, waitForRedis } from '../shared/redis.js';
 import { createBatchStore } from '../shared/store/batch-store.js';
 import { createTurnQueue } from '../shared/turn-queue.js';
 import type { Config } from '../shared/config.js';
@@ -11,14 +11,18 @@ import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import { cliLogger, configFrom } from './context.js';
 import { CliError } from './exit-codes.js';
+import { untilStopSignal } from './graceful-stop.js';
 
 /** Every worker process also fires recurring schedules (whichever takes a firing ingests it). */
-function startSchedules(config: Config, logger: Logger, metrics: Metrics) {
+async function startSchedules(config: Config, logger: Logger, metrics: Metrics) {
   const redis = createRedis(config.redisUrl, 'worker');
   redis.on('error', () => undefined); // the turn worker's connection logs Redis trouble
+  await waitForRedis(redis, logger, safeRedisUrl(config.redisUrl));
   const keys = makeKeys(config.prefix);
   const schedules = createScheduleService({ redis, keys, connection: redis });
   const turnQueue = createTurnQueue({ connection: redis, keys });
+  turnQueue.queue.on('error', () => undefined);
+  schedules.queue.on('error', () => undefined);
   const runner = startScheduleRunner({
     connection: redis,
     bullPrefix: keys.bullPrefix,
@@ -64,20 +68,14 @@ export function registerWorker(program: Command): void {
       }
       const logger = cliLogger(config);
       const worker = await startWorker({ config, logger });
-      const stopSchedules = startSchedules(config, logger, worker.metrics);
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal }, 'stopping: finishing in-flight turns');
-          Promise.all([worker.close(), stopSchedules()])
-            .then(() => logger.info('worker stopped'))
-            .catch((error: Error) => logger.error({ err: error.message }, 'error while stopping'))
-            .finally(resolve);
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      const stopSchedules = await startSchedules(config, logger, worker.metrics);
+      // In-flight requests end within the request timeout; allow that plus time to record.
+      await untilStopSignal(
+        logger,
+        async () => {
+          await Promise.all([worker.close(), stopSchedules()]);
+        },
+        config.requestTimeoutMs + 10_000,
+      );
     });
 }

@@ -128,3 +128,26 @@ export async function connectRedis(
     clearTimeout(timeout);
   }
 }
+
+/**
+ * Starts connecting (if not yet) and resolves once Redis answers, however long that takes:
+ * a worker started before its Redis waits for it instead of failing. Logs every 10 s.
+ */
+export async function waitForRedis(
+  redis: Redis,
+  logger: { warn(obj: object, msg: string): void },
+  where: string,
+): Promise<void> {
+  if (redis.status === 'wait') redis.connect().catch(() => undefined);
+  if (redis.status === 'ready') return;
+  const nag = setInterval(
+    () => logger.warn({ redis: where }, 'waiting for Redis to answer'),
+    10_000,
+  );
+  nag.unref();
+  try {
+    await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+  } finally {
+    clearInterval(nag);
+  }
+}

@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
 import { startMetricsServer } from '../shared/metrics-server.js';
 import { queueDepthCollector } from '../shared/queue-depth.js';
-import { createRedis } from '../shared/redis.js';
+import { createRedis, safeRedisUrl, waitForRedis } from '../shared/redis.js';
 import { createTurnStore } from '../shared/store/turn-store.js';
 import { createTurnQueue, BACKOFF_TYPE } from '../shared/turn-queue.js';
 import { sleep } from '../shared/clock.js';
@@ -52,8 +52,14 @@ export async function startWorker(deps: {
   const keys = makeKeys(config.prefix);
   const redis = createRedis(config.redisUrl, 'worker');
   redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
+  // BullMQ objects built while Redis is down give up for good; so wait for Redis first (ioredis
+  // keeps retrying), then build them. Later outages are ridden out by ioredis and BullMQ.
+  await waitForRedis(redis, logger, safeRedisUrl(config.redisUrl));
   const turnQueue = createTurnQueue({ connection: redis, keys });
   const rateLimitQueue = new Queue(QUEUE_NAME, { connection: redis, prefix: keys.bullPrefix });
+  // Connection trouble is logged once, by the connection's own handler above.
+  rateLimitQueue.on('error', () => undefined);
+  turnQueue.queue.on('error', () => undefined);
   const registry = new Registry();
   const metrics = createMetrics(registry, {
     collectQueueJobs: queueDepthCollector(turnQueue.queue, now),

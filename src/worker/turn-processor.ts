@@ -63,6 +63,17 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     }
   }
 
+  async function continueConversation(
+    batchId: string,
+    conversationId: string,
+    turn: number,
+    where: { nextTurn: number; state: string },
+  ): Promise<void> {
+    if (isUnfinished(where.state) && where.nextTurn > turn) {
+      await deps.addNextTurn(batchId, conversationId, where.nextTurn);
+    }
+  }
+
   async function finish(
     batchId: string,
     conversationId: string,
@@ -70,6 +81,12 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     outcome: TurnOutcome,
   ): Promise<void> {
     const result = await record(batchId, conversationId, turn, outcome);
+    if (result.kind === 'dup') {
+      // Our first record went through but its reply was lost (Redis restart, a retried call):
+      // the store has the turn, so only make sure the conversation goes on, as on a replay.
+      await continueConversation(batchId, conversationId, turn, result);
+      return;
+    }
     metrics.turns.inc({ result: outcome.outcome });
     if (result.kind === 'finished') {
       metrics.conversations.inc({ result: result.state });
@@ -88,9 +105,7 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     switch (begin.kind) {
       case 'recorded':
         // A replayed job: the turn is recorded, only make sure the conversation goes on.
-        if (isUnfinished(begin.state) && begin.nextTurn > turn) {
-          await deps.addNextTurn(batchId, conversationId, begin.nextTurn);
-        }
+        await continueConversation(batchId, conversationId, turn, begin);
         return;
       case 'wait':
         await job.moveToDelayed(begin.until, token);

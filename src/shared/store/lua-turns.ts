@@ -80,7 +80,8 @@ return 1
  * KEYS: 1 conversation, 2 batch, 3 failed set, 4 batch order list.
  * ARGV: 1 conversation id, 2 k, 3 now, 4 outcome (completed|failed), 5 chatId,
  * 6 chatStatus, 7 result JSON, 8 retention s.
- * Returns {'next'} (queue turn k+1), {'finished', state, skippedTurns}, {'dup'} (recorded already),
+ * Returns {'next'} (queue turn k+1), {'finished', state, skippedTurns}, {'dup', nextK, state}
+ * (recorded already: a retried or replayed call whose first reply was lost),
  * {'cancelled'} or {'gone'}.
  */
 export const RECORD_TURN = `${LUA_COMMON}
@@ -89,7 +90,7 @@ local now, outcome, ttl = ARGV[3], ARGV[4], tonumber(ARGV[8])
 local f = redis.call('HMGET', KEYS[1], 's', 'n', 's' .. k)
 local s, n, turnState = f[1], tonumber(f[2]), f[3]
 if not s or not n then return {'gone'} end
-if turnState == 'completed' then return {'dup'} end
+if turnState == 'completed' then return {'dup', redis.call('HGET', KEYS[1], 'k'), s} end
 redis.call('HSET', KEYS[1], 'r' .. k, ARGV[7])
 redis.call('HDEL', KEYS[1], 'lease', 'e' .. k)
 redis.call('EXPIRE', KEYS[1], ttl)

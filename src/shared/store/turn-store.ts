@@ -32,7 +32,8 @@ export type BeginTurn =
 export type RecordTurn =
   | { kind: 'next' }
   | { kind: 'finished'; state: string; skippedTurns: number }
-  | { kind: 'dup' }
+  /** Recorded already (this call repeats one whose reply was lost): where the conversation is. */
+  | { kind: 'dup'; nextTurn: number; state: string }
   | { kind: 'cancelled' }
   | { kind: 'gone' };
 
@@ -166,8 +167,8 @@ export function createTurnStore(deps: {
       const kind = reply[0];
       if (kind === 'finished')
         return { kind, state: String(reply[1]), skippedTurns: Number(reply[2]) };
-      if (kind === 'next' || kind === 'dup' || kind === 'cancelled' || kind === 'gone')
-        return { kind };
+      if (kind === 'dup') return { kind, nextTurn: Number(reply[1]), state: String(reply[2]) };
+      if (kind === 'next' || kind === 'cancelled' || kind === 'gone') return { kind };
       throw new Error(`unexpected reply from the turn store: ${String(kind)}`);
     },
 
