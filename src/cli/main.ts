@@ -1,29 +1,35 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { registerApi } from './api-command.js';
-import { registerControl } from './control-commands.js';
-import { registerDemo } from './demo-command.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { registerIngest } from './ingest-command.js';
-import { registerMockApi } from './mock-api-command.js';
-import { registerResults } from './results-command.js';
-import { registerStatus } from './status-command.js';
-import { registerSchedule } from './schedule-command.js';
-import { registerWorker } from './worker-command.js';
+
+type Register = (program: Command) => void;
+
+/**
+ * Each command's module, loaded only when that command runs: `chatbatch ingest` should not
+ * load the HTTP API stack (fastify, swagger, bull-board), which costs ~70 MB and half a second.
+ * Help and unknown commands load them all.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  ingest: async () => (await import('./ingest-command.js')).registerIngest,
+  worker: async () => (await import('./worker-command.js')).registerWorker,
+  status: async () => (await import('./status-command.js')).registerStatus,
+  results: async () => (await import('./results-command.js')).registerResults,
+  control: async () => (await import('./control-commands.js')).registerControl,
+  'mock-api': async () => (await import('./mock-api-command.js')).registerMockApi,
+  demo: async () => (await import('./demo-command.js')).registerDemo,
+  api: async () => (await import('./api-command.js')).registerApi,
+  schedule: async () => (await import('./schedule-command.js')).registerSchedule,
+};
+const CONTROL_COMMANDS = new Set(['cancel', 'pause', 'resume', 'retry-failed']);
 
 const program = new Command('chatbatch')
   .description('Run conversations with SigmaMind AI agents in bulk')
   .exitOverride()
   .showHelpAfterError();
-registerIngest(program);
-registerWorker(program);
-registerStatus(program);
-registerResults(program);
-registerControl(program);
-registerMockApi(program);
-registerDemo(program);
-registerApi(program);
-registerSchedule(program);
+const requested = process.argv[2] ?? '';
+const key = CONTROL_COMMANDS.has(requested) ? 'control' : requested;
+const toLoad = COMMANDS[key] ? [COMMANDS[key]] : Object.values(COMMANDS);
+for (const load of toLoad) (await load())(program);
 
 try {
   await program.parseAsync(process.argv);

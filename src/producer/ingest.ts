@@ -20,6 +20,8 @@ export interface IngestRow {
   timezone: string | undefined;
   variables: Record<string, string>;
   errors: string[];
+  /** The row is a whole conversation (a CSV without `conversation_id`): commit it directly. */
+  standalone?: boolean;
 }
 
 export interface IngestOptions {
@@ -94,18 +96,59 @@ export async function ingestRows(
     rejectedByConversation.set(row.conversationId, list);
   };
 
+  const batchSettings = {
+    agentId: options.agentId,
+    scheduledAt: options.scheduleAt,
+    expireAt: options.expireAt,
+    window: options.window,
+  };
+  const delayMs = options.scheduleAt ? options.scheduleAt - (options.now ?? Date.now)() : undefined;
+  let accepted = 0;
+  let rejected = 0;
+  let turns = 0;
+  let rejectedTurns = 0;
+  let standaloneStaged = 0;
+
+  /** Rows that are whole conversations take the light staging: nothing to group. */
+  async function stageStandalone(rows: IngestRow[]): Promise<void> {
+    const codes = await staging.stageStandalone(rows.map(toStagedRow));
+    codes.forEach((code) => {
+      if (code === 'S') standaloneStaged++;
+      else {
+        duplicates++;
+        duplicateRows++;
+      }
+    });
+  }
+
+  async function stage(rows: IngestRow[]): Promise<void> {
+    const codes = await staging.stage(rows.map(toStagedRow));
+    codes.forEach((code, i) => {
+      const row = rows[i]!;
+      if (code === 'D') duplicates++;
+      if (code === 'D' || code === 'd') duplicateRows++;
+      else if (row.errors.length > 0 || STAGE_ERRORS[code]) {
+        reject(row, STAGE_ERRORS[code] ? [...row.errors, STAGE_ERRORS[code]] : row.errors);
+      }
+    });
+  }
+
   try {
     let chunk: IngestRow[] = [];
     const flush = async () => {
-      const codes = await staging.stage(chunk.map(toStagedRow));
-      codes.forEach((code, i) => {
-        const row = chunk[i]!;
-        if (code === 'D') duplicates++;
-        if (code === 'D' || code === 'd') duplicateRows++;
-        else if (row.errors.length > 0 || STAGE_ERRORS[code]) {
-          reject(row, STAGE_ERRORS[code] ? [...row.errors, STAGE_ERRORS[code]] : row.errors);
-        }
-      });
+      const grouped: IngestRow[] = [];
+      const standalone: IngestRow[] = [];
+      for (const row of chunk) {
+        if (!row.standalone) grouped.push(row);
+        else if (row.errors.length > 0) {
+          // A one-row conversation with a bad row is simply rejected: nothing to stage.
+          reject(row, row.errors);
+          rejected++;
+          rejectedTurns++;
+        } else standalone.push(row);
+      }
+      if (grouped.length > 0) await stage(grouped);
+      if (standalone.length > 0) await stageStandalone(standalone);
       rowsRead += chunk.length;
       chunk = [];
       options.onProgress?.(rowsRead);
@@ -118,22 +161,25 @@ export async function ingestRows(
 
     const discard =
       Boolean(options.dryRun) || (Boolean(options.strict) && rejectedByConversation.size > 0);
-    if (!discard) {
-      await deps.batchStore.ensureBatch(batchId, {
-        agentId: options.agentId,
-        scheduledAt: options.scheduleAt,
-        expireAt: options.expireAt,
-        window: options.window,
-      });
-    }
-    const delayMs = options.scheduleAt
-      ? options.scheduleAt - (options.now ?? Date.now)()
-      : undefined;
+    if (!discard) await deps.batchStore.ensureBatch(batchId, batchSettings);
 
-    let accepted = 0;
-    let rejected = 0;
-    let turns = 0;
-    let rejectedTurns = 0;
+    if (discard) {
+      // Would have been accepted: a dry run reports them so.
+      accepted += standaloneStaged;
+      turns += standaloneStaged;
+    }
+    for (;;) {
+      const ids = await staging.settleStandalone(discard, SETTLE_CHUNK);
+      if (ids.length === 0) break;
+      accepted += ids.length;
+      turns += ids.length;
+      await deps.turnQueue.addTurns(
+        batchId,
+        ids.map((conversationId) => ({ conversationId, turn: 1 })),
+        { delayMs },
+      );
+    }
+
     for (;;) {
       const settled = await staging.settleNext(discard, SETTLE_CHUNK);
       if (settled.length === 0) break;

@@ -28,8 +28,9 @@ export interface RunningWorker {
 }
 
 /**
- * Margin on top of the request timeout before another attempt of the same turn may start
- * (covers clock skew between worker hosts and the time to record a reply).
+ * Margin before another attempt of the same turn may start: an attempt lasts at most twice the
+ * request timeout (headers, then a body that stalls; see the Chats client), plus this for clock
+ * skew between worker hosts and the time to record a reply.
  */
 const LEASE_MARGIN_MS = 2000;
 
@@ -92,7 +93,7 @@ export async function startWorker(deps: {
     sleep,
     maxAttempts: config.maxAttempts,
     backoffMs: config.backoffMs,
-    leaseMs: config.requestTimeoutMs + LEASE_MARGIN_MS,
+    leaseMs: 2 * config.requestTimeoutMs + LEASE_MARGIN_MS,
   });
 
   const worker = new Worker(QUEUE_NAME, processTurn, {

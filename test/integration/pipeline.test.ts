@@ -167,4 +167,38 @@ describe('core pipeline against the simulator', () => {
     expect(status?.conversations.total).toBe(1);
     expect(await countKeys(pipeline.prefix)).toBeGreaterThan(0);
   });
+
+  it('a file without conversation_id: each row is a conversation, committed without staging', async () => {
+    pipeline = await createPipeline({ label: 'standalone' });
+    const csv = 'input,agent_id,name\nfirst,ag,Ann\n  ,ag,Bob\nthird,,Cy\nfourth,ag,Di\n';
+    const report = await pipeline.ingestCsv(csv, 'solo');
+    expect(report).toMatchObject({
+      conversations: 4,
+      accepted: 2,
+      rejected: 2,
+      turns: 2,
+      duplicates: 0,
+    });
+    expect(report.rejectedRows.map((r) => [r.line, r.conversationId])).toEqual([
+      [3, 'line-3'],
+      [4, 'line-4'],
+    ]);
+    const status = await pipeline.waitSettled('solo');
+    expect(status.conversations).toMatchObject({ total: 2, completed: 2 });
+    const results = await pipeline.results('solo');
+    expect(results.map((r) => [r.line, r.input, r.status])).toEqual([
+      [2, 'first', 'completed'],
+      [5, 'fourth', 'completed'],
+    ]);
+    expect(pipeline.simulator.log.find((e) => e.input === 'fourth')?.dynamicVariables).toEqual({
+      name: 'Di',
+    });
+    const again = await pipeline.ingestCsv(csv, 'solo');
+    expect(again).toMatchObject({ accepted: 0, duplicates: 2, rejected: 2 });
+    expect((await pipeline.producer.batchStore.status('solo'))!.conversations.total).toBe(2);
+    // Strict and dry runs still stage, so they can enqueue nothing.
+    const strict = await pipeline.ingestCsv(csv, 'solo-strict', { strict: true });
+    expect(strict).toMatchObject({ rejected: 2, discarded: true });
+    expect(await pipeline.producer.batchStore.status('solo-strict')).toBeUndefined();
+  });
 });

@@ -10,6 +10,7 @@ const row = (overrides: Partial<CsvRow>): CsvRow => ({
   line: 2,
   conversationId: 'c1',
   explicitConversation: true,
+  standalone: false,
   agentId: 'a',
   input: 'hi',
   previousChatId: undefined,

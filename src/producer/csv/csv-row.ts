@@ -6,6 +6,11 @@ export interface CsvRow {
   conversationId: string;
   /** True when `conversationId` came from the file rather than from the line number. */
   explicitConversation: boolean;
+  /**
+   * True when the file has no `conversation_id` column: every row is a whole conversation, so
+   * ingest can commit it at once instead of staging it.
+   */
+  standalone: boolean;
   /** The `agent_id` cell (trimmed), or the `--agent-id` default when the cell is empty. */
   agentId: string | undefined;
   /** The `input` cell, trimmed. */

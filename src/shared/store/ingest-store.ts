@@ -32,6 +32,16 @@ export interface CommittedConversation {
  */
 export interface IngestStore {
   stage(rows: readonly StagedRow[]): Promise<StageCode[]>;
+  /**
+   * Stages rows that are whole conversations (lighter than `stage`: nothing to group):
+   * S staged, D the batch has it already.
+   */
+  stageStandalone(rows: readonly StagedRow[]): Promise<('S' | 'D')[]>;
+  /**
+   * Makes the next chunk of staged standalone conversations pending and returns their ids
+   * ([] when all are done); with `discard`, deletes them all and returns [].
+   */
+  settleStandalone(discard: boolean, chunk: number): Promise<string[]>;
   /** Commits or discards the next chunk of staged conversations; [] when all are done. */
   settleNext(discard: boolean, chunk: number): Promise<CommittedConversation[]>;
   /** Appends the staged turns of accepted conversations to the batch's input order. */
@@ -54,6 +64,7 @@ export function createIngestStore(deps: {
     conversations: base,
     order: `${base}:order`,
     duplicates: `${base}:dup`,
+    standalone: `${base}:solo`,
     alive: `${base}:alive`,
   };
   const conversationPrefix = keys.conversationPrefix(batchId);
@@ -84,6 +95,46 @@ export function createIngestStore(deps: {
       }
       const codes = String(await run('cbStageRows', args));
       return codes.split('') as StageCode[];
+    },
+
+    async stageStandalone(rows) {
+      if (rows.length === 0) return [];
+      const args: (string | number)[] = [
+        stagingKeys.standalone,
+        stagingKeys.alive,
+        conversationPrefix,
+        runId,
+        keys.stagingPrefix,
+      ];
+      for (const row of rows) {
+        args.push(
+          row.conversationId,
+          row.line,
+          row.input,
+          row.agentId,
+          row.previousChatId,
+          row.timezone,
+          row.variablesJson,
+        );
+      }
+      return String(await run('cbStageStandalone', args)).split('') as ('S' | 'D')[];
+    },
+
+    async settleStandalone(discard, chunk) {
+      for (;;) {
+        const accepted = (await run('cbSettleStandalone', [
+          stagingKeys.standalone,
+          keys.batch(batchId),
+          keys.order(batchId),
+          conversationPrefix,
+          runId,
+          chunk,
+          retentionSeconds,
+          discard ? '1' : '0',
+        ])) as string[];
+        if (accepted.length > 0) return accepted;
+        if ((await redis.llen(stagingKeys.standalone)) === 0) return [];
+      }
     },
 
     async settleNext(discard, chunk) {

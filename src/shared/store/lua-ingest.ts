@@ -121,3 +121,80 @@ if entries then
 end
 return redis.call('LLEN', KEYS[1])
 `;
+
+/**
+ * The light staging of rows that are whole conversations (a file without `conversation_id`):
+ * each row is written as a conversation without a state (invisible to workers) and listed in
+ * input order; SETTLE_STANDALONE later makes them pending, or discards them.
+ * KEYS: 1 this run's list of staged standalone conversations, 2 this run's liveness key.
+ * ARGV: 1 conversation key prefix, 2 run id, 3 staging key prefix, then 7 per row:
+ * conversationId, line, input, agentId, previousChatId, timezone, variables JSON.
+ * Returns one code per row: S staged, D the batch has this conversation already.
+ */
+export const STAGE_STANDALONE = `
+local pfx, run, stagingPfx = ARGV[1], ARGV[2], ARGV[3]
+redis.call('SET', KEYS[2], '1', 'EX', 300)
+local out = {}
+local staged = {}
+for a = 4, #ARGV, 7 do
+  local c = ARGV[a]
+  local key = pfx .. c
+  local f = redis.call('HMGET', key, 's', 'run')
+  if f[1] or (f[2] and redis.call('EXISTS', stagingPfx .. f[2] .. ':alive') == 1) then
+    out[#out + 1] = 'D'
+  else
+    -- New, or left over by an ingest run that died (never enqueued): stage it afresh.
+    redis.call('HSET', key, 'run', run, 'n', 1, 'ag', ARGV[a + 3], 'p', ARGV[a + 4],
+      'z', ARGV[a + 5], 'v', ARGV[a + 6], 'i1', ARGV[a + 2], 'l1', ARGV[a + 1])
+    redis.call('EXPIRE', key, 86400)
+    staged[#staged + 1] = c
+    out[#out + 1] = 'S'
+  end
+end
+if #staged > 0 then
+  redis.call('RPUSH', KEYS[1], unpack(staged))
+  redis.call('EXPIRE', KEYS[1], 86400)
+end
+return table.concat(out)
+`;
+
+/**
+ * Makes up to ARGV[3] staged standalone conversations pending (appending them to the batch's
+ * input order and counters), or deletes them when discarding.
+ * KEYS: 1 this run's list of staged standalone conversations, 2 batch hash, 3 batch order list.
+ * ARGV: 1 conversation key prefix, 2 run id, 3 count, 4 retention s, 5 discard flag.
+ * Returns the ids of the conversations made pending (none when discarding); an empty reply
+ * with the list empty means done: the caller stops when LLEN is 0.
+ */
+export const SETTLE_STANDALONE = `
+local pfx, run, ttl, discard = ARGV[1], ARGV[2], tonumber(ARGV[4]), ARGV[5] == '1'
+local ids = redis.call('LPOP', KEYS[1], tonumber(ARGV[3]))
+if not ids then return {} end
+local accepted = {}
+local order = {}
+for _, c in ipairs(ids) do
+  local key = pfx .. c
+  if redis.call('HGET', key, 'run') == run then
+    if discard then
+      redis.call('DEL', key)
+    else
+      redis.call('HDEL', key, 'run')
+      redis.call('HSET', key, 's', 'pending', 'k', 1, 's1', 'pending')
+      redis.call('EXPIRE', key, ttl)
+      accepted[#accepted + 1] = c
+      order[#order + 1] = c .. '\\31' .. '1'
+    end
+  end
+end
+local n = #accepted
+if n > 0 then
+  redis.call('RPUSH', KEYS[3], unpack(order))
+  redis.call('EXPIRE', KEYS[3], ttl)
+  redis.call('HINCRBY', KEYS[2], 'c:pending', n)
+  redis.call('HINCRBY', KEYS[2], 'c:total', n)
+  redis.call('HINCRBY', KEYS[2], 't:pending', n)
+  redis.call('HINCRBY', KEYS[2], 't:total', n)
+  redis.call('HDEL', KEYS[2], 'finishedAt')
+end
+return accepted
+`;

@@ -1,5 +1,11 @@
 import type { Redis, ChainableCommander } from 'ioredis';
-import { COMMIT_ORDER, COMMIT_STAGED, STAGE_ROWS } from './lua-ingest.js';
+import {
+  COMMIT_ORDER,
+  COMMIT_STAGED,
+  SETTLE_STANDALONE,
+  STAGE_ROWS,
+  STAGE_STANDALONE,
+} from './lua-ingest.js';
 import { BEGIN_TURN, DEFER_TURN, NOTE_RETRY, RECORD_TURN } from './lua-turns.js';
 import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.js';
 import { FIND_STUCK } from './lua-watchdog.js';
@@ -9,6 +15,8 @@ const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
   cbCommitStaged: { numberOfKeys: 1, lua: COMMIT_STAGED },
   cbCommitOrder: { numberOfKeys: 2, lua: COMMIT_ORDER },
+  cbStageStandalone: { numberOfKeys: 2, lua: STAGE_STANDALONE },
+  cbSettleStandalone: { numberOfKeys: 3, lua: SETTLE_STANDALONE },
   cbBeginTurn: { numberOfKeys: 3, lua: BEGIN_TURN },
   cbRecordTurn: { numberOfKeys: 4, lua: RECORD_TURN },
   cbNoteRetry: { numberOfKeys: 1, lua: NOTE_RETRY },

@@ -1,0 +1,91 @@
+import { summariseProfile, formatProfile } from '../lib/cpuprofile.js';
+import { interleaved } from '../lib/interleave.js';
+import { listProfiles } from '../lib/profiles.js';
+import { metric, type Scenario } from '../lib/scenario.js';
+import { startSimulator } from '../lib/sim.js';
+import { median } from '../lib/stats.js';
+import { measureWorkerRun, type RunSpec } from '../lib/worker-run.js';
+
+const CONCURRENCY = 50;
+
+/** 1. What chatbatch's per-turn work costs when the vendor answers at once. */
+export const overhead: Scenario = {
+  id: 'overhead',
+  title: '1. Overhead: single-turn, no latency, 1 worker × concurrency 50',
+  async run(ctx) {
+    const conversations = ctx.quick ? 5_000 : 20_000;
+    const sim = await startSimulator({ latencyMs: 0 });
+    try {
+      const spec = (impl: RunSpec['impl'], cpuProfDir?: string): RunSpec => ({
+        impl,
+        label: 'overhead',
+        sim,
+        concurrency: CONCURRENCY,
+        warmup: { tag: 'warm', conversations: ctx.quick ? 1_000 : 2_000, turns: 1 },
+        workload: { tag: 'overhead', conversations, turns: 1 },
+        tmpDir: ctx.tmpDir,
+        timeoutMs: 120_000,
+        cpuProfDir,
+      });
+      const runs = await interleaved(ctx.runs, async (impl, run) => {
+        const r = await measureWorkerRun(ctx.redis, spec(impl));
+        ctx.log(
+          `overhead run ${run + 1} ${impl}: ${r.turnsPerSec.toFixed(0)} turns/s (${r.seconds.toFixed(2)} s), ` +
+            `worker CPU ${r.workerCpuUsPerTurn.toFixed(0)} µs/turn`,
+        );
+        return {
+          turnsPerSec: r.turnsPerSec,
+          seconds: r.seconds,
+          workerCpuUsPerTurn: r.workerCpuUsPerTurn,
+        };
+      });
+      const c = median(runs.chatbatch.map((r) => r.turnsPerSec));
+      const b = median(runs.baseline.map((r) => r.turnsPerSec));
+      const details: Record<string, unknown> = { conversations, concurrency: CONCURRENCY, runs };
+      const notes = [
+        `${conversations} single-turn conversations per run, warm-up batch first in the same worker process, ` +
+          `${ctx.runs} run(s) per implementation alternating order, median shown. Worker CPU per turn ` +
+          `(/proc/<pid>/stat user + system over the measured part) is the load-independent view of the same cost.`,
+      ];
+
+      if (ctx.profileDir) {
+        // Extra, unmeasured runs of both under --cpu-prof: the difference is chatbatch's overhead.
+        const profiles: Record<string, unknown> = {};
+        for (const impl of ['chatbatch', 'baseline'] as const) {
+          const before = await listProfiles(ctx.profileDir);
+          await measureWorkerRun(ctx.redis, spec(impl, ctx.profileDir));
+          const file = (await listProfiles(ctx.profileDir)).find((f) => !before.includes(f));
+          if (!file) continue;
+          const summary = await summariseProfile(file);
+          for (const line of formatProfile(summary)) ctx.log(`${impl} ${line}`);
+          profiles[impl] = summary;
+          notes.push(`CPU profile of an extra (unmeasured) ${impl} run: ${summary.file}`);
+        }
+        details.profiles = profiles;
+      }
+
+      return {
+        metrics: [
+          metric({
+            metric: 'throughput',
+            unit: 'turns/s',
+            chatbatch: c,
+            baseline: b,
+            target: '≥ 0.9× baseline',
+            met: c / b >= 0.9,
+          }),
+          metric({
+            metric: 'worker process CPU per turn',
+            unit: 'µs',
+            chatbatch: median(runs.chatbatch.map((r) => r.workerCpuUsPerTurn)),
+            baseline: median(runs.baseline.map((r) => r.workerCpuUsPerTurn)),
+          }),
+        ],
+        notes,
+        details,
+      };
+    } finally {
+      await sim.stop();
+    }
+  },
+};
