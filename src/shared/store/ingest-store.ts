@@ -50,6 +50,19 @@ export interface IngestStore {
   cleanup(): Promise<void>;
 }
 
+/** A row's script arguments, in the order the staging scripts read them. */
+function rowArgs(row: StagedRow): (string | number)[] {
+  return [
+    row.conversationId,
+    row.line,
+    row.input,
+    row.agentId,
+    row.previousChatId,
+    row.timezone,
+    row.variablesJson,
+  ];
+}
+
 export function createIngestStore(deps: {
   redis: Redis;
   keys: Keys;
@@ -81,18 +94,7 @@ export function createIngestStore(deps: {
         runId,
         keys.stagingPrefix,
       ];
-      for (const row of rows) {
-        args.push(
-          row.conversationId,
-          row.line,
-          row.input,
-          row.agentId,
-          row.previousChatId,
-          row.timezone,
-          row.variablesJson,
-          row.bad ? '1' : '0',
-        );
-      }
+      for (const row of rows) args.push(...rowArgs(row), row.bad ? '1' : '0');
       const codes = String(await run('cbStageRows', args));
       return codes.split('') as StageCode[];
     },
@@ -106,17 +108,7 @@ export function createIngestStore(deps: {
         runId,
         keys.stagingPrefix,
       ];
-      for (const row of rows) {
-        args.push(
-          row.conversationId,
-          row.line,
-          row.input,
-          row.agentId,
-          row.previousChatId,
-          row.timezone,
-          row.variablesJson,
-        );
-      }
+      for (const row of rows) args.push(...rowArgs(row));
       return String(await run('cbStageStandalone', args)).split('') as ('S' | 'D')[];
     },
 
