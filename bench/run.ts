@@ -19,8 +19,17 @@ import { chains } from './scenarios/chains.js';
 import { ingest } from './scenarios/ingest.js';
 import { rateLimit } from './scenarios/rate-limit.js';
 import { memory } from './scenarios/memory.js';
+import { scaling } from './scenarios/scaling.js';
 
-const SCENARIOS: readonly Scenario[] = [overhead, latency, chains, ingest, rateLimit, memory];
+const SCENARIOS: readonly Scenario[] = [
+  overhead,
+  latency,
+  chains,
+  ingest,
+  rateLimit,
+  memory,
+  scaling,
+];
 
 const args = parseArgs(process.argv.slice(2));
 if (args.help) {

@@ -10,19 +10,54 @@
  * `a<j>` attempts, `c<j>` chatId, `r<j>` result (JSON), `e<j>` last attempt error (JSON).
  */
 export const LUA_COMMON = `
+-- Scripts that handle many turns per call (BEGIN_TURNS, RECORD_TURNS) set deferCounts: counter
+-- moves then add up per batch and land once per field in applyCounts(), with the finish check
+-- and the retention refresh once per batch, instead of once per turn.
+local deferCounts = false
+local counts = {}
+local finishChecks = {}
 local function bump(bkey, field, n)
-  if n ~= 0 then redis.call('HINCRBY', bkey, field, n) end
+  if n == 0 then return end
+  if not deferCounts then
+    redis.call('HINCRBY', bkey, field, n)
+    return
+  end
+  local t = counts[bkey]
+  if not t then
+    t = {}
+    counts[bkey] = t
+  end
+  t[field] = (t[field] or 0) + n
 end
 local function moveCount(bkey, kind, from, to, n)
   if from == to or n == 0 then return end
   if from then bump(bkey, kind .. ':' .. from, -n) end
   if to then bump(bkey, kind .. ':' .. to, n) end
 end
-local function checkFinished(bkey, now)
+local function finishedCheck(bkey, now)
   local f = redis.call('HMGET', bkey, 'c:pending', 'c:active')
   if (tonumber(f[1]) or 0) + (tonumber(f[2]) or 0) == 0 then
     redis.call('HSETNX', bkey, 'finishedAt', now)
   end
+end
+local function checkFinished(bkey, now)
+  if deferCounts then finishChecks[bkey] = now else finishedCheck(bkey, now) end
+end
+-- Lands deferred counter moves; with ttl, refreshes the retention of each batch touched (its
+-- hash and its order list: see keys.ts).
+local function applyCounts(ttl)
+  for bkey, t in pairs(counts) do
+    for field, n in pairs(t) do
+      if n ~= 0 then redis.call('HINCRBY', bkey, field, n) end
+    end
+    if ttl then
+      redis.call('EXPIRE', bkey, ttl)
+      redis.call('EXPIRE', bkey .. ':order', ttl)
+    end
+  end
+  for bkey, now in pairs(finishChecks) do finishedCheck(bkey, now) end
+  counts = {}
+  finishChecks = {}
 end
 -- Marks every still-pending turn after 'from' with 'to' (skipped, cancelled, expired).
 local function closeRemaining(ckey, bkey, from, n, to)

@@ -3,9 +3,11 @@ import { LUA_COMMON } from './lua-common.js';
 /**
  * The worker's first step for the job of turn k: the store, not the job, decides what to do,
  * so a replayed job (stalled-job recovery, a crash) never sends a recorded turn again.
- * KEYS: 1 conversation, 2 batch, 3 parked set.
- * ARGV: 1 conversation id, 2 k, 3 now (ms), 4 lease (ms).
- * Returns one of:
+ * Many turns per call (the worker batches the begins of its concurrent jobs: one command for
+ * many turns costs the worker far less CPU than one each).
+ * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster; every key shares its tag).
+ * ARGV: 1 now (ms), 2 lease (ms), then 5 per turn: conversation key, batch key, parked-set key,
+ * conversation id, k. Returns, per turn, one of:
  *   {'gone'}                     the conversation no longer exists (retention, never staged)
  *   {'recorded', nextK, state}   turn k is recorded already: only make sure the next is queued
  *   {'done', state}              the conversation is finished, cancelled or (now) expired
@@ -16,45 +18,54 @@ import { LUA_COMMON } from './lua-common.js';
  *   {'send', attempt, previousChatId, agentId, variables, input, turnVariables, timezone,
  *    window JSON, expireAt}
  */
-export const BEGIN_TURN = `${LUA_COMMON}
-local k = tonumber(ARGV[2])
-local now = tonumber(ARGV[3])
-local b = redis.call('HMGET', KEYS[2], 'state', 'scheduledAt', 'expireAt', 'window')
-local batchState = b[1]
-local f = redis.call('HMGET', KEYS[1], 's', 'k', 'lease', 's' .. k, 'n')
-local s = f[1]
--- A staged conversation has no state yet: it is not ours to send.
-if not batchState or not s then
-  return {'gone'}
+export const BEGIN_TURNS = `${LUA_COMMON}
+local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs)
+  local b = redis.call('HMGET', bkey, 'state', 'scheduledAt', 'expireAt', 'window')
+  local batchState = b[1]
+  -- One read for the checks and for what the request needs.
+  local f = redis.call('HMGET', ckey, 's', 'k', 'lease', 's' .. k, 'n',
+    k == 1 and 'p' or ('c' .. (k - 1)), 'ag', 'v', 'i' .. k, 'v' .. k, 'z')
+  local s = f[1]
+  -- A staged conversation has no state yet: it is not ours to send.
+  if not batchState or not s then
+    return {'gone'}
+  end
+  if f[4] == 'completed' then return {'recorded', f[2], s} end
+  if s ~= 'pending' and s ~= 'active' then return {'done', s} end
+  if tonumber(f[2]) ~= k then return {'stale', f[2]} end
+  if batchState == 'paused' then
+    redis.call('SADD', pkey, cid)
+    return {'parked'}
+  end
+  if b[3] and now >= tonumber(b[3]) then
+    closeRemaining(ckey, bkey, 0, tonumber(f[5]), 'expired')
+    redis.call('HSET', ckey, 's', 'expired')
+    redis.call('HDEL', ckey, 'lease')
+    moveCount(bkey, 'c', s, 'expired', 1)
+    checkFinished(bkey, now)
+    return {'done', 'expired'}
+  end
+  if b[2] and now < tonumber(b[2]) then return {'wait', b[2]} end
+  local lease = tonumber(f[3]) or 0
+  if lease > now then return {'busy', tostring(lease)} end
+  if s == 'pending' then
+    redis.call('HSET', ckey, 'lease', now + leaseMs, 's', 'active')
+    moveCount(bkey, 'c', 'pending', 'active', 1)
+  else
+    redis.call('HSET', ckey, 'lease', now + leaseMs)
+  end
+  local attempt = redis.call('HINCRBY', ckey, 'a' .. k, 1)
+  return {'send', attempt, f[6] or '', f[7] or '', f[8] or '', f[9] or '', f[10] or '', f[11] or '',
+    b[4] or '', b[3] or ''}
 end
-if f[4] == 'completed' then return {'recorded', f[2], s} end
-if s ~= 'pending' and s ~= 'active' then return {'done', s} end
-if tonumber(f[2]) ~= k then return {'stale', f[2]} end
-if batchState == 'paused' then
-  redis.call('SADD', KEYS[3], ARGV[1])
-  return {'parked'}
+local now, leaseMs = tonumber(ARGV[1]), tonumber(ARGV[2])
+local out = {}
+deferCounts = true
+for a = 3, #ARGV, 5 do
+  out[#out + 1] = beginTurn(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), now, leaseMs)
 end
-if b[3] and now >= tonumber(b[3]) then
-  closeRemaining(KEYS[1], KEYS[2], 0, tonumber(f[5]), 'expired')
-  redis.call('HSET', KEYS[1], 's', 'expired')
-  redis.call('HDEL', KEYS[1], 'lease')
-  moveCount(KEYS[2], 'c', s, 'expired', 1)
-  checkFinished(KEYS[2], now)
-  return {'done', 'expired'}
-end
-if b[2] and now < tonumber(b[2]) then return {'wait', b[2]} end
-local lease = tonumber(f[3]) or 0
-if lease > now then return {'busy', tostring(lease)} end
-redis.call('HSET', KEYS[1], 'lease', now + tonumber(ARGV[4]))
-if s == 'pending' then
-  redis.call('HSET', KEYS[1], 's', 'active')
-  redis.call('HINCRBY', KEYS[2], 'c:pending', -1)
-  redis.call('HINCRBY', KEYS[2], 'c:active', 1)
-end
-local attempt = redis.call('HINCRBY', KEYS[1], 'a' .. k, 1)
-local d = redis.call('HMGET', KEYS[1], k == 1 and 'p' or ('c' .. (k - 1)), 'ag', 'v', 'i' .. k, 'v' .. k, 'z')
-return {'send', attempt, d[1] or '', d[2] or '', d[3] or '', d[4] or '', d[5] or '', d[6] or '',
-  b[4] or '', b[3] or ''}
+applyCounts(nil)
+return out
 `;
 
 /**
@@ -77,50 +88,60 @@ return 1
 
 /**
  * Records the final outcome of turn k (completed or failed) and moves the conversation on.
- * KEYS: 1 conversation, 2 batch, 3 failed set, 4 batch order list.
- * ARGV: 1 conversation id, 2 k, 3 now, 4 outcome (completed|failed), 5 chatId,
- * 6 chatStatus, 7 result JSON, 8 retention s.
- * Returns {'next'} (queue turn k+1), {'finished', state, skippedTurns}, {'dup', nextK, state}
+ * Many turns per call, like BEGIN_TURNS.
+ * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster).
+ * ARGV: 1 retention s, then 11 per turn: conversation key, batch key, failed-set key, order key,
+ * conversation id, k, now, outcome (completed|failed), chatId, chatStatus, result JSON.
+ * Returns, per turn, {'next'} (queue turn k+1), {'finished', state, skippedTurns}, {'dup', nextK, state}
  * (recorded already: a retried or replayed call whose first reply was lost),
  * {'cancelled'} or {'gone'}.
  */
-export const RECORD_TURN = `${LUA_COMMON}
-local k = tonumber(ARGV[2])
-local now, outcome, ttl = ARGV[3], ARGV[4], tonumber(ARGV[8])
-local f = redis.call('HMGET', KEYS[1], 's', 'n', 's' .. k)
-local s, n, turnState = f[1], tonumber(f[2]), f[3]
-if not s or not n then return {'gone'} end
-if turnState == 'completed' then return {'dup', redis.call('HGET', KEYS[1], 'k'), s} end
-redis.call('HSET', KEYS[1], 'r' .. k, ARGV[7])
-redis.call('HDEL', KEYS[1], 'lease', 'e' .. k)
-redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
-redis.call('EXPIRE', KEYS[4], ttl)
-local newTurnState = (outcome == 'completed') and 'completed' or 'failed'
-redis.call('HSET', KEYS[1], 's' .. k, newTurnState)
-moveCount(KEYS[2], 't', turnState, newTurnState, 1)
-if outcome == 'completed' then redis.call('HSET', KEYS[1], 'c' .. k, ARGV[5]) end
--- A conversation cancelled while this turn was in flight stays cancelled; the reply is kept.
-if s ~= 'pending' and s ~= 'active' then return {'cancelled'} end
-local finalState
-if outcome ~= 'completed' then
-  finalState = 'failed'
-  redis.call('SADD', KEYS[3], ARGV[1])
-  redis.call('EXPIRE', KEYS[3], ttl)
-elseif ARGV[6] == 'ended' then
-  finalState = 'ended'
-elseif k >= n then
-  finalState = 'completed'
+export const RECORD_TURNS = `${LUA_COMMON}
+local function recordTurn(ckey, bkey, fkey, _okey, cid, k, now, outcome, chatId, chatStatus, resultJson, ttl)
+  local f = redis.call('HMGET', ckey, 's', 'n', 's' .. k)
+  local s, n, turnState = f[1], tonumber(f[2]), f[3]
+  if not s or not n then return {'gone'} end
+  if turnState == 'completed' then return {'dup', redis.call('HGET', ckey, 'k'), s} end
+  local newTurnState = (outcome == 'completed') and 'completed' or 'failed'
+  if outcome == 'completed' then
+    redis.call('HSET', ckey, 'r' .. k, resultJson, 's' .. k, newTurnState, 'c' .. k, chatId)
+  else
+    redis.call('HSET', ckey, 'r' .. k, resultJson, 's' .. k, newTurnState)
+  end
+  redis.call('HDEL', ckey, 'lease', 'e' .. k)
+  redis.call('EXPIRE', ckey, ttl)
+  moveCount(bkey, 't', turnState, newTurnState, 1)
+  -- A conversation cancelled while this turn was in flight stays cancelled; the reply is kept.
+  if s ~= 'pending' and s ~= 'active' then return {'cancelled'} end
+  local finalState
+  if outcome ~= 'completed' then
+    finalState = 'failed'
+    redis.call('SADD', fkey, cid)
+    redis.call('EXPIRE', fkey, ttl)
+  elseif chatStatus == 'ended' then
+    finalState = 'ended'
+  elseif k >= n then
+    finalState = 'completed'
+  end
+  if not finalState then
+    redis.call('HSET', ckey, 'k', k + 1)
+    return {'next'}
+  end
+  local skipped = k < n and closeRemaining(ckey, bkey, k, n, 'skipped') or 0
+  redis.call('HSET', ckey, 's', finalState)
+  moveCount(bkey, 'c', s, finalState, 1)
+  checkFinished(bkey, now)
+  return {'finished', finalState, skipped}
 end
-if not finalState then
-  redis.call('HSET', KEYS[1], 'k', k + 1)
-  return {'next'}
+local ttl = tonumber(ARGV[1])
+local out = {}
+deferCounts = true
+for a = 2, #ARGV, 11 do
+  out[#out + 1] = recordTurn(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
+    tonumber(ARGV[a + 5]), ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9], ARGV[a + 10], ttl)
 end
-local skipped = closeRemaining(KEYS[1], KEYS[2], k, n, 'skipped')
-redis.call('HSET', KEYS[1], 's', finalState)
-moveCount(KEYS[2], 'c', s, finalState, 1)
-checkFinished(KEYS[2], now)
-return {'finished', finalState, skipped}
+applyCounts(ttl)
+return out
 `;
 
 /**

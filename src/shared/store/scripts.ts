@@ -6,7 +6,7 @@ import {
   STAGE_ROWS,
   STAGE_STANDALONE,
 } from './lua-ingest.js';
-import { BEGIN_TURN, DEFER_TURN, NOTE_RETRY, RECORD_TURN } from './lua-turns.js';
+import { BEGIN_TURNS, DEFER_TURN, NOTE_RETRY, RECORD_TURNS } from './lua-turns.js';
 import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.js';
 import { FIND_STUCK } from './lua-watchdog.js';
 import { APPEND_TURN } from './lua-append.js';
@@ -17,8 +17,8 @@ const SCRIPTS = {
   cbCommitOrder: { numberOfKeys: 2, lua: COMMIT_ORDER },
   cbStageStandalone: { numberOfKeys: 2, lua: STAGE_STANDALONE },
   cbSettleStandalone: { numberOfKeys: 3, lua: SETTLE_STANDALONE },
-  cbBeginTurn: { numberOfKeys: 3, lua: BEGIN_TURN },
-  cbRecordTurn: { numberOfKeys: 4, lua: RECORD_TURN },
+  cbBeginTurns: { numberOfKeys: 1, lua: BEGIN_TURNS },
+  cbRecordTurns: { numberOfKeys: 1, lua: RECORD_TURNS },
   cbNoteRetry: { numberOfKeys: 1, lua: NOTE_RETRY },
   cbDeferTurn: { numberOfKeys: 2, lua: DEFER_TURN },
   cbCancelConversations: { numberOfKeys: 1, lua: CANCEL_CONVERSATIONS },

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.js';
 import type { ChatStatus, TurnError } from '../records.js';
 import { storeScripts } from './scripts.js';
+import { createCallBatcher } from './call-batcher.js';
 import type { SendWindow } from '../send-window.js';
 
 /** What the store says a job for turn k should do. */
@@ -92,6 +93,40 @@ function mergeVariables(base: string, own: string): Record<string, string> | und
   return entries.length ? Object.fromEntries(entries) : undefined;
 }
 
+/** Decodes one turn's answer of BEGIN_TURNS. */
+function beginFromReply(reply: (string | number)[]): BeginTurn {
+  const kind = reply[0];
+  switch (kind) {
+    case 'send':
+      return {
+        kind,
+        attempt: Number(reply[1]),
+        previousChatId: (reply[2] as string) || undefined,
+        agentId: String(reply[3]),
+        dynamicVariables: mergeVariables(String(reply[4]), String(reply[6])),
+        input: String(reply[5]),
+        timezone: (reply[7] as string) || undefined,
+        window: reply[8] ? (JSON.parse(String(reply[8])) as SendWindow) : undefined,
+        expireAt: reply[9] ? Number(reply[9]) : undefined,
+      };
+    case 'recorded':
+      return { kind, nextTurn: Number(reply[1]), state: String(reply[2]) };
+    case 'done':
+      return { kind, state: String(reply[1]) };
+    case 'stale':
+      return { kind, nextTurn: Number(reply[1]) };
+    case 'wait':
+      return { kind, until: Number(reply[1]) };
+    case 'busy':
+      return { kind, leaseUntil: Number(reply[1]) };
+    case 'parked':
+    case 'gone':
+      return { kind };
+    default:
+      throw new Error(`unexpected reply from the turn store: ${String(kind)}`);
+  }
+}
+
 export function createTurnStore(deps: {
   redis: Redis;
   keys: Keys;
@@ -99,47 +134,40 @@ export function createTurnStore(deps: {
 }): TurnStore {
   const { redis, keys, retentionSeconds } = deps;
   const run = storeScripts(redis);
+
+  interface BeginCall {
+    batchId: string;
+    conversationId: string;
+    turn: number;
+    now: number;
+    leaseMs: number;
+  }
+  const beginMany = createCallBatcher<BeginCall, (string | number)[]>(async (calls) => {
+    const last = calls[calls.length - 1]!;
+    // KEYS[1] only routes the call (Redis Cluster): every key shares the prefix's hash tag.
+    const args: (string | number)[] = [keys.batch(last.batchId), last.now, last.leaseMs];
+    for (const c of calls) {
+      args.push(
+        keys.conversation(c.batchId, c.conversationId),
+        keys.batch(c.batchId),
+        keys.parked(c.batchId),
+        c.conversationId,
+        c.turn,
+      );
+    }
+    return (await run('cbBeginTurns', args)) as (string | number)[][];
+  });
+
+  const recordMany = createCallBatcher<(string | number)[], string[]>(async (calls) => {
+    const args: (string | number)[] = [String(calls[0]![1]), retentionSeconds];
+    for (const c of calls) args.push(...c);
+    return (await run('cbRecordTurns', args)) as string[][];
+  });
+
   return {
     async begin(batchId, conversationId, turn, now, leaseMs) {
-      const reply = (await run('cbBeginTurn', [
-        keys.conversation(batchId, conversationId),
-        keys.batch(batchId),
-        keys.parked(batchId),
-        conversationId,
-        turn,
-        now,
-        leaseMs,
-      ])) as (string | number)[];
-      const kind = reply[0];
-      switch (kind) {
-        case 'send':
-          return {
-            kind,
-            attempt: Number(reply[1]),
-            previousChatId: (reply[2] as string) || undefined,
-            agentId: String(reply[3]),
-            dynamicVariables: mergeVariables(String(reply[4]), String(reply[6])),
-            input: String(reply[5]),
-            timezone: (reply[7] as string) || undefined,
-            window: reply[8] ? (JSON.parse(String(reply[8])) as SendWindow) : undefined,
-            expireAt: reply[9] ? Number(reply[9]) : undefined,
-          };
-        case 'recorded':
-          return { kind, nextTurn: Number(reply[1]), state: String(reply[2]) };
-        case 'done':
-          return { kind, state: String(reply[1]) };
-        case 'stale':
-          return { kind, nextTurn: Number(reply[1]) };
-        case 'wait':
-          return { kind, until: Number(reply[1]) };
-        case 'busy':
-          return { kind, leaseUntil: Number(reply[1]) };
-        case 'parked':
-        case 'gone':
-          return { kind };
-        default:
-          throw new Error(`unexpected reply from the turn store: ${String(kind)}`);
-      }
+      const reply = await beginMany({ batchId, conversationId, turn, now, leaseMs });
+      return beginFromReply(reply);
     },
 
     async record(batchId, conversationId, turn, result) {
@@ -150,7 +178,7 @@ export function createTurnStore(deps: {
         at: new Date(result.completedAt).toISOString(),
         e: result.error,
       };
-      const reply = (await run('cbRecordTurn', [
+      const reply = await recordMany([
         keys.conversation(batchId, conversationId),
         keys.batch(batchId),
         keys.failed(batchId),
@@ -162,8 +190,7 @@ export function createTurnStore(deps: {
         result.chatId ?? '',
         result.chatStatus ?? '',
         JSON.stringify(stored),
-        retentionSeconds,
-      ])) as string[];
+      ]);
       const kind = reply[0];
       if (kind === 'finished')
         return { kind, state: String(reply[1]), skippedTurns: Number(reply[2]) };
