@@ -21,7 +21,7 @@ export const CHAT_LIMITS = Object.freeze({
  * by assignment, which silently drops a variable named `__proto__`, and CONTRACT.md says such
  * names are plain variable names.
  */
-const dynamicVariablesSchema = z.custom<Record<string, string>>(
+export const dynamicVariablesSchema = z.custom<Record<string, string>>(
   (value) => {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
     for (const key of Object.keys(value)) {

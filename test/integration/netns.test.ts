@@ -19,6 +19,7 @@ import {
 import { CLI, type Spawned } from '../helpers/cli.js';
 import { createVirtualLan, namespacesAvailable, type VirtualLan } from '../helpers/netns.js';
 import { TEST_API_KEY } from '../helpers/pipeline.js';
+import { maxPerSecond } from '../helpers/rate-window.js';
 
 /**
  * "Nothing assumes one host": two workers, each in its own network namespace (its own network
@@ -113,17 +114,6 @@ function spawnWorker(namespace: string | undefined, env: Record<string, string>,
   const worker: Spawned = { child, output: () => out, exited };
   workers.push(worker);
   return worker;
-}
-
-/** Most requests the simulator saw in any one-second span. */
-function maxPerSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 1000) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 describe(`several hosts (${MODE})`, () => {

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { checkChains } from '../helpers/chain-check.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers/cli.js';
+import { maxPerSecond } from '../helpers/rate-window.js';
 
 function csv(conversations: number, turns: number, tag: string): string {
   const lines = ['conversation_id,agent_id,input'];
@@ -9,17 +10,6 @@ function csv(conversations: number, turns: number, tag: string): string {
     for (let t = 1; t <= turns; t++) lines.push(`${tag}${c},agent-1,${tag}${c} turn ${t}`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Most requests the simulator saw in any one-second span. */
-function maxPerSecond(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < sorted.length; i++) {
-    while (sorted[i]! - sorted[j]! >= 1000) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
 }
 
 let pipeline: Pipeline | undefined;
