@@ -35,6 +35,10 @@ export async function startThrowawayRedis(
     appendOnlyDir?: string;
     /** AOF fsync policy with `appendOnlyDir`. Default Redis's own (`everysec`). */
     appendFsync?: 'always' | 'everysec' | 'no';
+    /** Also listen on this address (a test host's); the URL then names it. Default none. */
+    alsoBind?: string;
+    /** Require this password (protected mode refuses other hosts without one). Default none. */
+    password?: string;
   } = {},
 ): Promise<ThrowawayRedis> {
   const port = options.port ?? (await freePort());
@@ -43,6 +47,8 @@ export async function startThrowawayRedis(
     String(port),
     '--bind',
     '127.0.0.1',
+    ...(options.alsoBind ? [options.alsoBind] : []),
+    ...(options.password ? ['--requirepass', options.password] : []),
     '--save',
     '',
     '--maxmemory-policy',
@@ -55,7 +61,8 @@ export async function startThrowawayRedis(
   );
   if (options.appendOnlyDir && options.appendFsync) args.push('--appendfsync', options.appendFsync);
   const child = spawn('redis-server', args, { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
+  const auth = options.password ? `:${options.password}@` : '';
+  const url = `redis://${auth}${options.alsoBind ?? '127.0.0.1'}:${port}`;
   const probe = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,

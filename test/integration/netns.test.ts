@@ -5,8 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../src/cli/throwaway-redis.js';
-import { sleep } from '../../src/shared/clock.js';
+import { startThrowawayRedis } from '../../src/cli/throwaway-redis.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { checkChains } from '../helpers/chain-check.js';
 import {
@@ -62,35 +61,15 @@ afterAll(async () => {
  * hosts need a password (protected mode refuses them otherwise), as in a real deployment.
  */
 async function startRedis(hub: string | undefined): Promise<{ url: string; probe: Redis }> {
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const bind = hub ? ['127.0.0.1', hub] : ['127.0.0.1'];
-  redisServer = spawn(
-    'redis-server',
-    [
-      ...['--port', String(port), '--bind', ...bind, '--requirepass', password],
-      ...['--save', '', '--appendonly', 'no'],
-    ],
-    { stdio: 'ignore' },
-  );
-  const url = `redis://:${password}@${hub ?? '127.0.0.1'}:${port}`;
-  const probe = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
+  const server = await startThrowawayRedis({
+    alsoBind: hub,
+    password: randomBytes(12).toString('hex'),
   });
+  redisServer = server.process;
+  const probe = new Redis(server.url, { maxRetriesPerRequest: 1 });
   probe.on('error', () => undefined);
-  for (let i = 0; ; i++) {
-    try {
-      if (probe.status !== 'ready') await probe.connect();
-      await probe.ping();
-      return { url, probe };
-    } catch (error) {
-      probe.disconnect();
-      if (i > 50 || redisServer.exitCode !== null) throw error;
-      await sleep(100);
-    }
-  }
+  await probe.ping();
+  return { url: server.url, probe };
 }
 
 /** `chatbatch worker` inside `namespace` (or as a plain process), in its own directories. */
