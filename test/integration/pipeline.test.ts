@@ -201,4 +201,35 @@ describe('core pipeline against the simulator', () => {
     expect(strict).toMatchObject({ rejected: 2, discarded: true });
     expect(await pipeline.producer.batchStore.status('solo-strict')).toBeUndefined();
   });
+
+  it('rejects a later row that names another agent or a previous_chat_id, with the conversation', async () => {
+    pipeline = await createPipeline({ label: 'crossrow', worker: false });
+    const csv =
+      'conversation_id,agent_id,input,previous_chat_id\n' +
+      'a,ag1,hello,chat-1\n' +
+      'b,ag1,hi,\n' +
+      'a,ag2,again,\n' +
+      'b,ag1,more,chat-2\n' +
+      'c,ag1,fine,\n' +
+      'c,ag1,still fine,\n';
+    const report = await pipeline.ingestCsv(csv, 'cross');
+    expect(report).toMatchObject({ conversations: 3, accepted: 1, rejected: 2, turns: 2 });
+    expect(report.rejectedRows).toEqual([
+      {
+        line: 4,
+        conversationId: 'a',
+        errors: ["agent_id: differs from the conversation's first row"],
+      },
+      {
+        line: 5,
+        conversationId: 'b',
+        errors: ["previous_chat_id: only allowed on a conversation's first row"],
+      },
+    ]);
+    const results = await pipeline.results('cross');
+    expect(results.map((r) => [r.conversationId, r.turn, r.agentId, r.input])).toEqual([
+      ['c', 1, 'ag1', 'fine'],
+      ['c', 2, 'ag1', 'still fine'],
+    ]);
+  });
 });

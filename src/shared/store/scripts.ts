@@ -1,4 +1,4 @@
-import type { Redis, ChainableCommander } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   COMMIT_ORDER,
   COMMIT_STAGED,
@@ -43,13 +43,4 @@ export function storeScripts(
     if (typeof commands[name] !== 'function') redis.defineCommand(name, def);
   }
   return (name, args) => (commands[name] as ScriptFn).apply(redis, args);
-}
-
-/** The same scripts queued on a pipeline (for batched calls). */
-export function pipelineScript(
-  pipeline: ChainableCommander,
-  name: ScriptName,
-  args: (string | number)[],
-): void {
-  (pipeline as unknown as Record<string, ScriptFn>)[name]!.apply(pipeline, args);
 }

@@ -3,6 +3,7 @@ import type { Keys } from '../keys.js';
 import type { ChatStatus, TurnError } from '../records.js';
 import { storeScripts } from './scripts.js';
 import { createCallBatcher } from './call-batcher.js';
+import { overlayVariables } from '../variables.js';
 import type { SendWindow } from '../send-window.js';
 
 /** What the store says a job for turn k should do. */
@@ -83,14 +84,14 @@ export interface TurnStore {
   ): Promise<void>;
 }
 
-/** Merges variables so that `__proto__` or `constructor` stay plain keys. */
+/** The turn's variables from the stored JSON (see overlayVariables), or undefined when none. */
 function mergeVariables(base: string, own: string): Record<string, string> | undefined {
   if (!base && !own) return undefined;
-  const entries = [
-    ...Object.entries(base ? (JSON.parse(base) as Record<string, string>) : {}),
-    ...Object.entries(own ? (JSON.parse(own) as Record<string, string>) : {}),
-  ];
-  return entries.length ? Object.fromEntries(entries) : undefined;
+  const merged = overlayVariables(
+    base ? (JSON.parse(base) as Record<string, string>) : {},
+    own ? (JSON.parse(own) as Record<string, string>) : {},
+  );
+  return Object.keys(merged).length > 0 ? merged : undefined;
 }
 
 /** Decodes one turn's answer of BEGIN_TURNS. */
