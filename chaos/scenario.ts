@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { openProducer, type ProducerContext } from '../src/cli/context.js';
 import { readCsvRows } from '../src/producer/csv/index.js';
-import { ingestRows, type IngestRow } from '../src/producer/ingest.js';
+import { ingestRows } from '../src/producer/ingest.js';
 import { loadConfig } from '../src/shared/config.js';
 import type { TurnRecord } from '../src/shared/records.js';
 import { createSimulator, parseFaultSpec, type Simulator } from '../src/simulator/index.js';
@@ -191,7 +191,7 @@ async function ingest(producer: ProducerContext, csv: string) {
       turnQueue: producer.turnQueue,
       retentionSeconds: producer.config.retentionSeconds,
     },
-    readCsvRows(Readable.from([csv]), { source: 'chaos.csv' }) as AsyncIterable<IngestRow>,
+    readCsvRows(Readable.from([csv]), { source: 'chaos.csv' }),
     { batchId: CHAOS_BATCH },
   );
 }

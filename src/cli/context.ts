@@ -10,6 +10,8 @@ import {
   type MaintenanceStore,
 } from '../shared/store/maintenance-store.js';
 import { CliError } from './exit-codes.js';
+import type { IngestDeps } from '../producer/ingest.js';
+import type { Metrics } from '../shared/metrics.js';
 
 /** Reads the environment with flag overrides (flags win), or ends with exit 1 and the rule. */
 export function configFrom(overrides: Record<string, string | number | undefined> = {}): Config {
@@ -38,6 +40,8 @@ export interface ProducerContext {
   batchStore: BatchStore;
   maintenance: MaintenanceStore;
   turnQueue: TurnQueue;
+  /** What `ingestRows` needs, from this context (counting rows in `metrics` when given). */
+  ingestDeps(metrics?: Metrics): IngestDeps;
   close(): Promise<void>;
 }
 
@@ -58,20 +62,31 @@ export async function openProducer(config: Config): Promise<ProducerContext> {
     retentionSeconds: config.retentionSeconds,
   });
   let turnQueue: TurnQueue | undefined;
-  return {
+  const context: ProducerContext = {
     config,
     keys,
     redis,
     batchStore,
     maintenance: createMaintenanceStore({ redis, keys }),
-    // The queue opens its own connection: create it only for commands that enqueue.
+    // Only commands that enqueue need a BullMQ Queue: build it on first use.
     get turnQueue() {
       turnQueue ??= createTurnQueue({ connection: redis, keys });
       return turnQueue;
+    },
+    ingestDeps(metrics) {
+      return {
+        redis,
+        keys,
+        batchStore,
+        turnQueue: context.turnQueue,
+        metrics,
+        retentionSeconds: config.retentionSeconds,
+      };
     },
     async close() {
       await turnQueue?.close().catch(() => undefined);
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+  return context;
 }

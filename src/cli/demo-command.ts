@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { Redis } from 'ioredis';
 import { readCsvRows } from '../producer/csv/index.js';
-import { ingestRows, type IngestRow } from '../producer/ingest.js';
+import { ingestRows } from '../producer/ingest.js';
 import { resultLines } from '../producer/results-export.js';
 import { createLogger } from '../shared/logger.js';
 import { safeRedisUrl } from '../shared/redis.js';
@@ -93,17 +93,10 @@ export function registerDemo(program: Command): void {
             `Ingesting ${path.relative(process.cwd(), flags.csv) || flags.csv} as batch ${batchId}\n`,
         );
         const report = await ingestRows(
-          {
-            redis: context.redis,
-            keys: context.keys,
-            batchStore: context.batchStore,
-            turnQueue: context.turnQueue,
-            metrics: worker.metrics,
-            retentionSeconds: config.retentionSeconds,
-          },
+          context.ingestDeps(worker.metrics),
           readCsvRows(createReadStream(flags.csv), {
             source: flags.csv,
-          }) as AsyncIterable<IngestRow>,
+          }),
           { batchId },
         );
         process.stdout.write(

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { readCsvRows, CsvFileError } from '../producer/csv/index.js';
-import { ingestRows, type IngestRow } from '../producer/ingest.js';
+import { ingestRows } from '../producer/ingest.js';
 import type { IngestReport } from '../producer/ingest-report.js';
 import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../shared/records.js';
 import { configFrom, openProducer } from './context.js';
@@ -84,25 +84,15 @@ export function registerIngest(program: Command): void {
           delimiter: flags.delimiter,
           defaultAgentId: flags.agentId,
           source: file,
-        }) as AsyncIterable<IngestRow>;
-        const report = await ingestRows(
-          {
-            redis: context.redis,
-            keys: context.keys,
-            batchStore: context.batchStore,
-            turnQueue: context.turnQueue,
-            retentionSeconds: config.retentionSeconds,
-          },
-          rows,
-          {
-            batchId: flags.batch,
-            agentId: flags.agentId,
-            dryRun: flags.dryRun,
-            strict: flags.strict,
-            ...schedule,
-            onProgress: (n) => progress?.update(n),
-          },
-        );
+        });
+        const report = await ingestRows(context.ingestDeps(), rows, {
+          batchId: flags.batch,
+          agentId: flags.agentId,
+          dryRun: flags.dryRun,
+          strict: flags.strict,
+          ...schedule,
+          onProgress: (n) => progress?.update(n),
+        });
         progress?.stop();
         if (flags.json) {
           const { discarded: _discarded, ...contractShape } = report;

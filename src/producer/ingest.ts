@@ -226,7 +226,7 @@ function toStagedRow(row: IngestRow): StagedRow {
   const names = Object.keys(row.variables);
   return {
     conversationId: row.conversationId,
-    line: row.line ?? 0,
+    line: row.line,
     input: row.input,
     agentId: row.agentId ?? '',
     previousChatId: row.previousChatId ?? '',

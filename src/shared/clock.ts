@@ -1,9 +1,6 @@
-/** Time and randomness, injected so retry maths and schedules are testable without timers. */
-export interface Clock {
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
-
+/**
+ * Waiting, as a function that can be injected: code takes `now: () => number` and
+ * `sleep(ms)` as dependencies so retry maths and schedules are tested without real timers.
+ */
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));

@@ -5,7 +5,7 @@ import { isSettled } from '../../src/shared/store/batch-status.js';
 import type { BatchStatus, TurnRecord } from '../../src/shared/records.js';
 import { openProducer, type ProducerContext } from '../../src/cli/context.js';
 import { readCsvRows } from '../../src/producer/csv/index.js';
-import { ingestRows, type IngestOptions, type IngestRow } from '../../src/producer/ingest.js';
+import { ingestRows, type IngestOptions } from '../../src/producer/ingest.js';
 import type { IngestReport } from '../../src/producer/ingest-report.js';
 import {
   createSimulator,
@@ -79,17 +79,11 @@ export async function createPipeline(options: {
     },
     ingestCsv(csv, batchId, ingestOptions = {}) {
       return ingestRows(
-        {
-          redis: producer.redis,
-          keys: producer.keys,
-          batchStore: producer.batchStore,
-          turnQueue: producer.turnQueue,
-          retentionSeconds: config.retentionSeconds,
-        },
+        producer.ingestDeps(),
         readCsvRows(Readable.from([csv]), {
           source: 'test.csv',
           defaultAgentId: ingestOptions.agentId,
-        }) as AsyncIterable<IngestRow>,
+        }),
         { batchId, ...ingestOptions },
       );
     },

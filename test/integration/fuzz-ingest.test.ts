@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openProducer, type ProducerContext } from '../../src/cli/context.js';
 import { readCsvRows } from '../../src/producer/csv/index.js';
-import { ingestRows, type IngestRow } from '../../src/producer/ingest.js';
+import { ingestRows } from '../../src/producer/ingest.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { createApiHarness, AUTH, type ApiHarness } from '../http/api-harness.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/redis-namespace.js';
@@ -66,7 +66,7 @@ describe('ingest, fuzzed into Redis', () => {
               turnQueue: producer.turnQueue,
               retentionSeconds: 3600,
             },
-            readCsvRows(Readable.from([text]), { source: 'fuzz.csv' }) as AsyncIterable<IngestRow>,
+            readCsvRows(Readable.from([text]), { source: 'fuzz.csv' }),
             { batchId, strict },
           );
         } catch (error) {

@@ -8,7 +8,7 @@ import {
   type ThrowawayRedis,
 } from '../../src/cli/throwaway-redis.js';
 import { readCsvRows } from '../../src/producer/csv/index.js';
-import { ingestRows, type IngestRow } from '../../src/producer/ingest.js';
+import { ingestRows } from '../../src/producer/ingest.js';
 import { loadConfig } from '../../src/shared/config.js';
 import type { TurnRecord } from '../../src/shared/records.js';
 import { createPipeline, TEST_API_KEY, type Pipeline } from '../helpers/pipeline.js';
@@ -265,7 +265,7 @@ function ingestText(producer: ProducerContext, text: string, batchId: string) {
       turnQueue: producer.turnQueue,
       retentionSeconds: producer.config.retentionSeconds,
     },
-    readCsvRows(Readable.from([text]), { source: 'restarts.csv' }) as AsyncIterable<IngestRow>,
+    readCsvRows(Readable.from([text]), { source: 'restarts.csv' }),
     { batchId },
   );
 }

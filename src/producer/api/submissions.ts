@@ -100,7 +100,7 @@ export function csvRows(
     delimiter,
     defaultAgentId: options.agentId,
     source,
-  }) as AsyncIterable<IngestRow>;
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../../shared/logger.js';
 import { readCsvRows } from '../csv/index.js';
-import { ingestRows, type IngestDeps, type IngestRow } from '../ingest.js';
+import { ingestRows, type IngestDeps } from '../ingest.js';
 import { firingBatchId } from './schedule-definition.js';
 import { SCHEDULE_QUEUE, type ScheduleService } from './schedule-service.js';
 
@@ -32,7 +32,7 @@ export function startScheduleRunner(deps: {
       readCsvRows(Readable.from([definition.csv]), {
         defaultAgentId: definition.agentId,
         source: `schedule ${name}`,
-      }) as AsyncIterable<IngestRow>,
+      }),
       { batchId, agentId: definition.agentId, window: definition.window },
     );
     deps.logger.info(

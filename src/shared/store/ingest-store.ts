@@ -5,7 +5,8 @@ import { storeScripts } from './scripts.js';
 /** One row on its way into a staged conversation. */
 export interface StagedRow {
   conversationId: string;
-  line: number;
+  /** 1-based line of a CSV row; null for rows of a JSON body. */
+  line: number | null;
   input: string;
   /** Empty string when the row has none (later rows inherit the first row's). */
   agentId: string;
@@ -54,7 +55,7 @@ export interface IngestStore {
 function rowArgs(row: StagedRow): (string | number)[] {
   return [
     row.conversationId,
-    row.line,
+    row.line ?? '',
     row.input,
     row.agentId,
     row.previousChatId,

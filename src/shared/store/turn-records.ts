@@ -22,8 +22,8 @@ export function turnRecordFromHash(
     batchId,
     conversationId,
     turn,
-    // JSON submissions stage line 0: they have no line.
-    line: line && line !== '0' ? Number(line) : null,
+    // Rows of a JSON body have no line (stored empty).
+    line: line ? Number(line) : null,
     agentId: hash.ag ?? '',
     input,
     status,
