@@ -1,5 +1,5 @@
 import type { BatchStatus } from '../src/shared/records.js';
-import { isSettled } from '../src/shared/store/batch-status.js';
+import { isSettled } from '../src/store/batch-status.js';
 import type { WorkerFleet } from './fleet.js';
 import { between, type ChaosOptions } from './options.js';
 import type { ChaosRedis } from './redis-server.js';

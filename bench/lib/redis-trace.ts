@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Redis } from 'ioredis';
-import { storeScripts } from '../../src/shared/store/scripts.js';
+import { storeScripts } from '../../src/store/scripts.js';
 import { info } from './redis-ns.js';
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');

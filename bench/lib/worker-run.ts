@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { makeKeys } from '../../src/shared/keys.js';
-import { createBatchStore } from '../../src/shared/store/batch-store.js';
+import { createBatchStore } from '../../src/store/batch-store.js';
 import { cpuSeconds } from './proc-cpu.js';
 import { deletePrefix, openQueue, uniquePrefix, waitDrained } from './redis-ns.js';
 import type { SimLog, SimProcess } from './sim.js';

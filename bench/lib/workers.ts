@@ -21,7 +21,7 @@ export interface WorkerOptions {
   name?: string;
 }
 
-/** The environment both implementations read (chatbatch's own variables; CONTRACT.md). */
+/** The environment both implementations read (chatbatch's own variables; docs/reference/contract.md). */
 function workerEnv(o: WorkerOptions): Record<string, string> {
   return {
     REDIS_URL: o.redisUrl ?? REDIS_URL,

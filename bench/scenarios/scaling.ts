@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { makeKeys } from '../../src/shared/keys.js';
-import { createBatchStore } from '../../src/shared/store/batch-store.js';
+import { createBatchStore } from '../../src/store/batch-store.js';
 import type { NodeChild } from '../lib/proc.js';
 import { cpuSeconds } from '../lib/proc-cpu.js';
 import { deletePrefix, info, openQueue, uniquePrefix, waitDrained } from '../lib/redis-ns.js';

@@ -3,12 +3,9 @@ import { ConfigError, loadConfig, type Config } from '../shared/config.js';
 import { makeKeys, type Keys } from '../shared/keys.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import { connectRedis, createRedis } from '../shared/redis.js';
-import { createBatchStore, type BatchStore } from '../shared/store/batch-store.js';
+import { createBatchStore, type BatchStore } from '../store/batch-store.js';
 import { createTurnQueue, type TurnQueue } from '../shared/turn-queue.js';
-import {
-  createMaintenanceStore,
-  type MaintenanceStore,
-} from '../shared/store/maintenance-store.js';
+import { createMaintenanceStore, type MaintenanceStore } from '../store/maintenance-store.js';
 import { CliError } from './exit-codes.js';
 import type { IngestDeps } from '../producer/ingest.js';
 import type { Metrics } from '../shared/metrics.js';

@@ -10,7 +10,7 @@ import { ingestRows } from '../producer/ingest.js';
 import { resultLines } from '../producer/results-export.js';
 import { createLogger } from '../shared/logger.js';
 import { safeRedisUrl } from '../shared/redis.js';
-import { isSettled } from '../shared/store/batch-status.js';
+import { isSettled } from '../store/batch-status.js';
 import { sleep } from '../shared/clock.js';
 import { createSimulator, parseFaultSpec } from '../simulator/index.js';
 import { startWorker } from '../worker/start-worker.js';

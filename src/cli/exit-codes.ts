@@ -1,4 +1,4 @@
-/** Exit codes of CONTRACT.md's command table. */
+/** Exit codes of docs/reference/contract.md's command table. */
 export const EXIT = {
   ok: 0,
   /** File unreadable, Redis unreachable, no such batch, bad config. */

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { BatchStatus } from '../shared/records.js';
-import { isSettled } from '../shared/store/batch-status.js';
+import { isSettled } from '../store/batch-status.js';
 import { sleep } from '../shared/clock.js';
 import { configFrom, openProducer } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';

@@ -4,7 +4,7 @@ import { startScheduleRunner } from '../producer/schedules/schedule-runner.js';
 import { createScheduleService } from '../producer/schedules/schedule-service.js';
 import { makeKeys } from '../shared/keys.js';
 import { createRedis, safeRedisUrl, waitForRedis } from '../shared/redis.js';
-import { createBatchStore } from '../shared/store/batch-store.js';
+import { createBatchStore } from '../store/batch-store.js';
 import { createTurnQueue } from '../shared/turn-queue.js';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';

@@ -1,7 +1,7 @@
 import type { BatchStatus } from '../shared/records.js';
-import type { BatchStore } from '../shared/store/batch-store.js';
+import type { BatchStore } from '../store/batch-store.js';
 import type { TurnQueue } from '../shared/turn-queue.js';
-import type { MaintenanceStore } from '../shared/store/maintenance-store.js';
+import type { MaintenanceStore } from '../store/maintenance-store.js';
 
 export type ControlAction = 'cancel' | 'pause' | 'resume' | 'retry-failed';
 export const CONTROL_ACTIONS: readonly ControlAction[] = [

@@ -1,4 +1,4 @@
-/** What an ingest did, as printed by `ingest --json` and returned by the API (CONTRACT.md). */
+/** What an ingest did, as printed by `ingest --json` and returned by the API (docs/reference/contract.md). */
 export interface IngestReport {
   batchId: string;
   /** Distinct conversations in the input. */

@@ -2,27 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Keys } from '../shared/keys.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Redis } from 'ioredis';
-import type { BatchStore } from '../shared/store/batch-store.js';
-import { createIngestStore, type StagedRow } from '../shared/store/ingest-store.js';
+import type { BatchStore } from '../store/batch-store.js';
+import { createIngestStore, type StagedRow } from '../store/ingest-store.js';
 import type { TurnQueue } from '../shared/turn-queue.js';
 import type { IngestReport, RejectedRow } from './ingest-report.js';
 import type { SendWindow } from '../shared/send-window.js';
+import type { IngestRow } from './ingest-row.js';
 
-/** One validated (or not) row of input, from a CSV file or an API body. */
-export interface IngestRow {
-  line: number | null;
-  /** For API bodies: index of the conversation in the request. */
-  index?: number;
-  conversationId: string;
-  agentId: string | undefined;
-  input: string;
-  previousChatId: string | undefined;
-  timezone: string | undefined;
-  variables: Record<string, string>;
-  errors: string[];
-  /** The row is a whole conversation (a CSV without `conversation_id`): commit it directly. */
-  standalone?: boolean;
-}
+export type { IngestRow } from './ingest-row.js';
 
 export interface IngestOptions {
   batchId: string;

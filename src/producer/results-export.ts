@@ -3,7 +3,7 @@ import type { TurnRecord } from '../shared/records.js';
 
 export type ResultFormat = 'jsonl' | 'csv';
 
-/** The results columns, in CONTRACT.md's order (JSONL keys and CSV header alike). */
+/** The results columns, in docs/reference/contract.md's order (JSONL keys and CSV header alike). */
 export const RESULT_COLUMNS = [
   'batchId',
   'conversationId',

@@ -3,7 +3,7 @@ import { REDIS_URL_RULE, isValidRedisUrl } from './redis-url.js';
 
 /**
  * The whole configuration of a chatbatch process, read once from the environment
- * (CONTRACT.md, "Environment"), validated, then frozen. Command-line flags override it
+ * (docs/reference/contract.md, "Environment"), validated, then frozen. Command-line flags override it
  * by being merged into the env object before `loadConfig` runs.
  */
 export interface Config {

@@ -29,6 +29,12 @@ export interface Keys {
   readonly authPause: string;
   /** String: lock so that one worker at a time runs the stuck-work watchdog. */
   readonly watchdogLock: string;
+  /** Hash: a recurring schedule's definition (see producer/schedules). */
+  schedule(name: string): string;
+  /** Sorted set: schedule names. */
+  readonly schedules: string;
+  /** String: an `Idempotency-Key` record; `digest` is a hash of the token scope and the key. */
+  idempotency(digest: string): string;
 }
 
 export const QUEUE_NAME = 'turns';
@@ -48,6 +54,9 @@ export function makeKeys(prefix: string): Keys {
     jobPrefix: `${tag}:${QUEUE_NAME}:`,
     authPause: `${tag}:auth-pause`,
     watchdogLock: `${tag}:watchdog`,
+    schedule: (name: string) => `${tag}:schedule:${name}`,
+    schedules: `${tag}:schedules`,
+    idempotency: (digest: string) => `${tag}:idem:${digest}`,
   });
 }
 

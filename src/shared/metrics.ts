@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 
 /**
- * Every metric of CONTRACT.md, defined once over an injected registry. No label carries an
+ * Every metric of docs/reference/contract.md, defined once over an injected registry. No label carries an
  * unbounded value: never a batch or conversation id.
  */
 export interface Metrics {

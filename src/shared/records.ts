@@ -1,5 +1,5 @@
 /**
- * Terminology (CONTRACT.md "Words"):
+ * Terminology (docs/reference/contract.md "Words"):
  * - batch: conversations submitted together (one CSV file, one API request, one scheduled run).
  * - conversation: an ordered script of customer turns sent to one agent.
  * - turn: one `POST /v1/chats` that succeeded once; turn k+1 sends turn k's chatId as
@@ -20,7 +20,7 @@ export interface TurnError {
   message: string;
 }
 
-/** One line of `results --format jsonl`, in CONTRACT.md's field order. */
+/** One line of `results --format jsonl`, in docs/reference/contract.md's field order. */
 export interface TurnRecord {
   batchId: string;
   conversationId: string;
@@ -65,6 +65,9 @@ export interface BatchStatus {
   scheduledAt: string | null;
   finishedAt: string | null;
 }
+
+/** Longest conversation id (ours, not the vendor's: it names Redis keys and report lines). */
+export const CONVERSATION_ID_MAX_LENGTH = 256;
 
 /** A batch id names Redis keys and appears in URLs: keep it to a safe alphabet. */
 export const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;

@@ -1,9 +1,7 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { isClusterUrl, parseClusterUrl, safeRedisUrl, type ClusterUrl } from './redis-url.js';
-import { explainCrossSlot, explainCrossSlotOnExec } from './cross-slot.js';
 
 export { safeRedisUrl } from './redis-url.js';
-export { CrossSlotError } from './cross-slot.js';
 
 /**
  * Two kinds of Redis connection. Workers block on BullMQ commands and must wait out a Redis
@@ -49,31 +47,6 @@ export function clusterOptions(role: ConnectionRole, url: ClusterUrl): ClusterOp
 }
 
 /**
- * A Cluster client that turns "keys in different slots" refusals into a CrossSlotError that
- * names chatbatch's hash-tag rule (see cross-slot.ts). Everything else is ioredis' Cluster.
- */
-class HashTagCluster extends Cluster {
-  override sendCommand(...args: Parameters<Cluster['sendCommand']>): unknown {
-    explainCrossSlot(args[0]);
-    return super.sendCommand(...args);
-  }
-
-  override pipeline(commands?: unknown[][]): ReturnType<Cluster['pipeline']> {
-    return explainCrossSlotOnExec(super.pipeline(commands));
-  }
-}
-// `multi` has four overloads; wrapping it on the prototype keeps them all.
-const clusterMulti = Cluster.prototype.multi as (...args: unknown[]) => unknown;
-(HashTagCluster.prototype as unknown as { multi: typeof clusterMulti }).multi = function (
-  this: Cluster,
-  ...args: unknown[]
-) {
-  const result = clusterMulti.apply(this, args);
-  // `multi({ pipeline: false })` sends MULTI alone and returns a promise, not a pipeline.
-  return result instanceof Promise ? result : explainCrossSlotOnExec(result as never);
-};
-
-/**
  * Opens (lazily) a connection for `role`: a Redis for `redis://`/`rediss://` URLs, a Redis
  * Cluster client for `redis+cluster://` ones.
  *
@@ -90,7 +63,7 @@ const clusterMulti = Cluster.prototype.multi as (...args: unknown[]) => unknown;
 export function createRedis(url: string, role: ConnectionRole): Redis {
   if (!isClusterUrl(url)) return new Redis(url, { ...redisOptions(role), lazyConnect: true });
   const parsed = parseClusterUrl(url);
-  const cluster = new HashTagCluster(parsed.nodes, clusterOptions(role, parsed));
+  const cluster = new Cluster(parsed.nodes, clusterOptions(role, parsed));
   return cluster as unknown as Redis;
 }
 

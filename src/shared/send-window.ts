@@ -1,3 +1,5 @@
+import { isIanaTimeZone } from './time-zones.js';
+
 /**
  * Send windows: "never message anyone outside 9:00–18:00 of their own time, Monday to Friday".
  * Pure time maths over IANA zones (Intl), with the clock passed in, so it is tested without
@@ -43,15 +45,6 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
     formatters.set(timeZone, f);
   }
   return f;
-}
-
-export function isValidTimeZone(timeZone: string): boolean {
-  try {
-    formatter(timeZone);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 interface LocalTime {
@@ -172,7 +165,7 @@ export function sendWindowFromSpec(spec: SendWindowSpec): SendWindow {
       `end ${spec.end} must be after start ${spec.start}: windows across midnight are not supported`,
     );
   }
-  if (!isValidTimeZone(spec.timezone))
+  if (!isIanaTimeZone(spec.timezone))
     throw new SendWindowError(`"${spec.timezone}" is not an IANA time zone`);
   return window;
 }

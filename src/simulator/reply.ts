@@ -2,7 +2,7 @@ import type { FaultKind } from './fault-spec.js';
 import type { RandomSource } from './fault-picker.js';
 import { randomChars } from './ids.js';
 
-/** The chat status spellings the vendor is known to send (CONTRACT.md). */
+/** The chat status spellings the vendor is known to send (docs/reference/contract.md). */
 export type ChatStatus = 'in-progress' | 'in_progress' | 'ended' | 'error';
 
 /** Name the simulated agent reports in every success body. */

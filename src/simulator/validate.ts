@@ -1,5 +1,5 @@
 /**
- * Validation of a `POST /v1/chats` body as the vendor documents it (CONTRACT.md, limits
+ * Validation of a `POST /v1/chats` body as the vendor documents it (docs/reference/contract.md, limits
  * paragraph). Hand-written rather than zod because it runs on every request of benchmarks at
  * 10k+ requests/s, and the messages name the field so a test failure is easy to read.
  */

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { TurnError } from '../shared/records.js';
-import type { MaintenanceStore } from '../shared/store/maintenance-store.js';
+import type { MaintenanceStore } from '../store/maintenance-store.js';
 
 /**
  * A 401 or 403 from the vendor means our API key is wrong or revoked: every turn of every

@@ -7,17 +7,17 @@ import { createMetrics, type Metrics } from '../shared/metrics.js';
 import { startMetricsServer } from '../shared/metrics-server.js';
 import { queueDepthCollector } from '../shared/queue-depth.js';
 import { createRedis, safeRedisUrl, waitForRedis } from '../shared/redis.js';
-import { createTurnStore } from '../shared/store/turn-store.js';
+import { createTurnStore } from '../store/turn-store.js';
 import { createTurnQueue, BACKOFF_TYPE } from '../shared/turn-queue.js';
 import { sleep } from '../shared/clock.js';
-import { createChatsClient } from './chats-client.js';
-import { backoffDelayMs } from './backoff.js';
+import { createChatsClient } from '../vendor/chats-client.js';
+import { backoffDelayMs } from './retry-policy.js';
 import { RetryableTurnError } from './retryable-turn-error.js';
 import { createTurnProcessor } from './turn-processor.js';
 import { createCredentialGuard } from './credential-guard.js';
 import { startWatchdog } from './watchdog.js';
-import { createMaintenanceStore } from '../shared/store/maintenance-store.js';
-import { createBatchStore } from '../shared/store/batch-store.js';
+import { createMaintenanceStore } from '../store/maintenance-store.js';
+import { createBatchStore } from '../store/batch-store.js';
 import { rateLimiterWindow } from './rate-limiter-window.js';
 
 export interface RunningWorker {

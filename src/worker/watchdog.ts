@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../shared/logger.js';
-import type { MaintenanceStore } from '../shared/store/maintenance-store.js';
+import type { MaintenanceStore } from '../store/maintenance-store.js';
 import type { TurnQueue } from '../shared/turn-queue.js';
 
 /**

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { isSettled } from '../../src/shared/store/batch-status.js';
+import { isSettled } from '../../src/store/batch-status.js';
 import type { BatchStatus, TurnRecord } from '../../src/shared/records.js';
 import { openProducer, type ProducerContext } from '../../src/cli/context.js';
 import { readCsvRows } from '../../src/producer/csv/index.js';

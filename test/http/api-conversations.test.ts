@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { turnJobId } from '../../src/shared/keys.js';
-import type { TurnOutcome } from '../../src/shared/store/turn-store.js';
+import type { TurnOutcome } from '../../src/store/turn-store.js';
 import { AUTH, createApiHarness, type ApiHarness } from './api-harness.js';
 
 let h: ApiHarness;

@@ -7,12 +7,12 @@ import { makeKeys, type Keys } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createMetrics } from '../../src/shared/metrics.js';
 import { connectRedis, createRedis } from '../../src/shared/redis.js';
-import { createBatchStore, type BatchStore } from '../../src/shared/store/batch-store.js';
+import { createBatchStore, type BatchStore } from '../../src/store/batch-store.js';
 import {
   createMaintenanceStore,
   type MaintenanceStore,
-} from '../../src/shared/store/maintenance-store.js';
-import { createTurnStore, type TurnStore } from '../../src/shared/store/turn-store.js';
+} from '../../src/store/maintenance-store.js';
+import { createTurnStore, type TurnStore } from '../../src/store/turn-store.js';
 import { createTurnQueue, type TurnQueue } from '../../src/shared/turn-queue.js';
 import type { Redis } from 'ioredis';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/redis-namespace.js';

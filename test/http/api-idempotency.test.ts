@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdempotencyStore } from '../../src/producer/api/idempotency.js';
+import { createIdempotencyStore } from '../../src/producer/api/idempotency/idempotency-store.js';
 import { AUTH, createApiHarness, type ApiHarness } from './api-harness.js';
 import { multipartBody } from './multipart.js';
 

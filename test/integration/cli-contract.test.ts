@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { runCli } from '../helpers/cli.js';
 
-/** The command line exactly as CONTRACT.md fixes it: outputs, shapes and exit codes. */
+/** The command line exactly as docs/reference/contract.md fixes it: outputs, shapes and exit codes. */
 let pipeline: Pipeline;
 let dir: string;
 let env: Record<string, string>;

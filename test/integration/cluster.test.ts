@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterOf, connectRedis, createRedis, CrossSlotError } from '../../src/shared/redis.js';
+import { clusterOf, connectRedis, createRedis } from '../../src/shared/redis.js';
 import { createSimulator, type Simulator } from '../../src/simulator/index.js';
 import { checkChains } from '../helpers/chain-check.js';
 import {
@@ -138,22 +138,6 @@ describe('Redis Cluster (3 masters on loopback)', () => {
 
     for (const w of workers) w.child.kill('SIGTERM');
     expect(await Promise.all(workers.map((w) => w.exited))).toEqual([0, 0]);
-  });
-
-  it('names the hash-tag rule when an operation would need two slots', async () => {
-    const [a, b] = ['{chatbatch-a}:b:x', '{chatbatch-b}:b:x'];
-    await expect(client!.mget(a, b)).rejects.toThrow(CrossSlotError);
-    await expect(client!.mget(a, b)).rejects.toThrow(/CROSSSLOT.*hash tag \{prefix\}/s);
-    await expect(client!.multi().set(a, '1').set(b, '1').exec()).rejects.toThrow(CrossSlotError);
-    // A script that reaches a key it did not declare, in another slot.
-    const foreign = (await masterOf(a)) === (await masterOf(b)) ? '{chatbatch-c}:x' : b;
-    await expect(client!.eval("return redis.call('GET', ARGV[1])", 1, a, foreign)).rejects.toThrow(
-      CrossSlotError,
-    );
-    // The same operations within one tag are fine.
-    await client!.multi().set(a, '1').set(`${a}:2`, '2').exec();
-    expect(await client!.mget(a, `${a}:2`)).toEqual(['1', '2']);
-    await client!.del(a, `${a}:2`);
   });
 
   it('countKeys and deletePrefix find a prefix on whichever master holds it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCallBatcher } from '../../src/shared/store/call-batcher.js';
+import { createCallBatcher } from '../../src/store/call-batcher.js';
 
 describe('createCallBatcher', () => {
   it('sends the calls of one tick together and hands each its own result', async () => {

@@ -3,13 +3,13 @@ import {
   chatRequestSchema,
   chatResponseSchema,
   normaliseChatStatus,
-} from '../../src/shared/chats-api.js';
+} from '../../src/vendor/chats-api.js';
 import {
   classifyNetworkError,
   classifyResponse,
   mayHaveReachedVendor,
   metricStatusCode,
-} from '../../src/worker/chat-outcome.js';
+} from '../../src/vendor/chat-outcome.js';
 
 const NOW = Date.parse('2025-01-01T00:00:00.000Z');
 const item = { id: 'chat-item-G9', role: 'assistant', type: 'message', content: ['Hello!'] };

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createChatsClient, type ChatsClient } from '../../src/worker/chats-client.js';
+import { createChatsClient, type ChatsClient } from '../../src/vendor/chats-client.js';
 
 const API_KEY = 'sk-test-SECRET-9f8e7d';
 const OK_BODY = JSON.stringify({

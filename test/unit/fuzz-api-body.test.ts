@@ -4,9 +4,9 @@ import {
   conversationIdOf,
   duplicateIdIssues,
   jsonConversationRows,
-} from '../../src/producer/api/json-conversations.js';
+} from '../../src/producer/api/submit/json-conversations.js';
 import { submitJsonSchema } from '../../src/producer/api/schemas/batches.js';
-import { CSV_LIMITS } from '../../src/producer/csv/index.js';
+import { CHAT_LIMITS } from '../../src/vendor/chats-api.js';
 
 /** Text with what breaks naive code: blanks, quotes, control characters, Unicode, prototypes. */
 const text = fc.oneof(
@@ -29,7 +29,7 @@ const conversation = fc.record(
     dynamicVariables: maybe(fc.oneof(variables, fc.constant(null))),
     previousChatId: maybe(fc.oneof(text, fc.constant('c'.repeat(129)))),
     timezone: maybe(text),
-    turns: fc.array(fc.oneof(text, fc.constant('x'.repeat(CSV_LIMITS.inputMaxLength + 1))), {
+    turns: fc.array(fc.oneof(text, fc.constant('x'.repeat(CHAT_LIMITS.inputMax + 1))), {
       maxLength: 4,
     }),
   },
@@ -81,10 +81,10 @@ describe('API JSON bodies, fuzzed', () => {
             for (const row of own) {
               expect(row.input.trim()).toBe(row.input);
               expect(row.input.length).toBeGreaterThan(0);
-              expect(row.input.length).toBeLessThanOrEqual(CSV_LIMITS.inputMaxLength);
+              expect(row.input.length).toBeLessThanOrEqual(CHAT_LIMITS.inputMax);
             }
             expect(first!.agentId).toBeDefined();
-            expect(first!.agentId!.length).toBeLessThanOrEqual(CSV_LIMITS.agentIdMaxLength);
+            expect(first!.agentId!.length).toBeLessThanOrEqual(CHAT_LIMITS.agentIdMax);
           } else {
             for (const error of first!.errors) expect(error).toMatch(/^[\w[\]]+: ./);
           }

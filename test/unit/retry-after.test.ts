@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter, RETRY_AFTER_MAX_MS } from '../../src/worker/retry-after.js';
+import { parseRetryAfter, RETRY_AFTER_MAX_MS } from '../../src/vendor/retry-after.js';
 
 const NOW = Date.parse('1994-11-06T08:49:00.000Z');
 

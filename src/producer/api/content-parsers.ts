@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Fingerprint } from './body-meter.js';
+import { Fingerprint } from './submit/body-meter.js';
 import { ApiError, payloadTooLarge } from './errors.js';
 
 /** The fingerprint of each parsed JSON body (for Idempotency-Key), by request. */
@@ -18,7 +18,7 @@ export const NO_BODY_DIGEST = new Fingerprint().part('no-body', '').digest();
  * - it fingerprints the raw text, so the Idempotency-Key check compares exactly what was sent;
  * - an empty body is no body (`curl -X POST -H 'Content-Type: application/json'` on a control
  *   route is fine);
- * - keys such as `__proto__` stay plain own keys instead of failing the request: CONTRACT.md
+ * - keys such as `__proto__` stay plain own keys instead of failing the request: docs/reference/contract.md
  *   makes them ordinary variable names. `JSON.parse` defines, never assigns, so no prototype
  *   changes; the zod schemas copy only known keys, and variables are never merged by assignment.
  */

@@ -2,12 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
-import type { BatchStore } from '../../shared/store/batch-store.js';
-import type { AppendStore } from '../../shared/store/append-store.js';
+import type { BatchStore } from '../../store/batch-store.js';
+import type { AppendStore } from '../../store/append-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { BatchControl } from '../batch-control.js';
 import type { IngestDeps } from '../ingest.js';
-import type { IdempotencyStore } from './idempotency.js';
+import type { IdempotencyStore } from './idempotency/idempotency-store.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
 
 /** The app as routes see it: fastify with zod schemas as the type provider. */

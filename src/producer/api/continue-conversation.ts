@@ -1,6 +1,6 @@
 import type { TurnRecord } from '../../shared/records.js';
-import type { AppendStore } from '../../shared/store/append-store.js';
-import type { BatchStore } from '../../shared/store/batch-store.js';
+import type { AppendStore } from '../../store/append-store.js';
+import type { BatchStore } from '../../store/batch-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import { ApiError, batchNotFound } from './errors.js';
 

@@ -1,5 +1,5 @@
 import { CsvFileError } from './csv-file-error.js';
-import { hasReplacementCharacter } from './utf8.js';
+import { hasReplacementCharacter } from './file-rules.js';
 
 /** The columns with a meaning of their own; any other header names a dynamic variable. */
 export const KNOWN_COLUMNS = [

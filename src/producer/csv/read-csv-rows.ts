@@ -1,7 +1,7 @@
 import { pipeline, type Readable } from 'node:stream';
 import { CsvFileError } from './csv-file-error.js';
 import type { CsvRow } from './csv-row.js';
-import { delimiterProblem } from './delimiter.js';
+import { delimiterProblem } from './file-rules.js';
 import { parseHeaderLayout } from './header-layout.js';
 import { LocatingCsvParser, type ParsedRecord } from './locating-parser.js';
 import { RowBuilder } from './row-builder.js';
@@ -16,7 +16,7 @@ export interface ReadCsvRowsOptions {
 }
 
 /**
- * Streams the data rows of a CSV file (CONTRACT.md, "CSV input"), each checked on its own, in
+ * Streams the data rows of a CSV file (docs/reference/contract.md, "CSV input"), each checked on its own, in
  * file order. Bad rows come back with `errors`, never as exceptions, so one broken row does not
  * sink its neighbours. Memory stays flat however long the file: one record at a time, plus the
  * parser's small read-ahead.

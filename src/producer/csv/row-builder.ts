@@ -1,10 +1,10 @@
-import { conversationIdForLine } from './conversation-rules.js';
-import type { CsvRow } from './csv-row.js';
+import { conversationIdForLine, type CsvRow } from './csv-row.js';
 import type { HeaderLayout } from './header-layout.js';
-import { CSV_LIMITS } from './limits.js';
+import { CHAT_LIMITS } from '../../vendor/chats-api.js';
+import { CONVERSATION_ID_MAX_LENGTH } from '../../shared/records.js';
 import type { BrokenRecord } from './locating-parser.js';
-import { isIanaTimeZone } from './time-zones.js';
-import { hasReplacementCharacter } from './utf8.js';
+import { isIanaTimeZone } from '../../shared/time-zones.js';
+import { hasReplacementCharacter } from './file-rules.js';
 
 /**
  * Turns the cells of one record into a `CsvRow`, checking each field on its own. Built once per
@@ -23,24 +23,19 @@ export class RowBuilder {
 
     const input = readCell(cells, index.input, 'input', errors);
     if (input === '') errors.push('input: must not be empty');
-    else checkMaxLength(input, CSV_LIMITS.inputMaxLength, 'input', errors);
+    else checkMaxLength(input, CHAT_LIMITS.inputMax, 'input', errors);
 
     const agentId = readCell(cells, index.agent_id, 'agent_id', errors) || this.defaultAgentId;
     if (agentId === undefined) errors.push('agent_id: empty and no --agent-id given');
-    else checkMaxLength(agentId, CSV_LIMITS.agentIdMaxLength, 'agent_id', errors);
+    else checkMaxLength(agentId, CHAT_LIMITS.agentIdMax, 'agent_id', errors);
 
     const conversationCell = readCell(cells, index.conversation_id, 'conversation_id', errors);
-    checkMaxLength(conversationCell, CSV_LIMITS.conversationIdMaxLength, 'conversation_id', errors);
+    checkMaxLength(conversationCell, CONVERSATION_ID_MAX_LENGTH, 'conversation_id', errors);
 
     const previousChatId =
       readCell(cells, index.previous_chat_id, 'previous_chat_id', errors) || undefined;
     if (previousChatId !== undefined) {
-      checkMaxLength(
-        previousChatId,
-        CSV_LIMITS.previousChatIdMaxLength,
-        'previous_chat_id',
-        errors,
-      );
+      checkMaxLength(previousChatId, CHAT_LIMITS.previousChatIdMax, 'previous_chat_id', errors);
     }
 
     const timezone = readCell(cells, index.timezone, 'timezone', errors) || undefined;

@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
-import { isValidTimeZone, type SendWindow } from '../../shared/send-window.js';
+import type { SendWindow } from '../../shared/send-window.js';
+import { isIanaTimeZone } from '../../shared/time-zones.js';
 
 /**
  * A recurring outreach run: a cron in a time zone, and the contact list (a CSV) that each
@@ -37,7 +38,7 @@ export function validateSchedule(
   if (!SCHEDULE_NAME_PATTERN.test(definition.name)) {
     throw new ScheduleError('name: must be 1-64 characters of letters, digits, "_", "." or "-"');
   }
-  if (!isValidTimeZone(definition.tz))
+  if (!isIanaTimeZone(definition.tz))
     throw new ScheduleError(`tz: "${definition.tz}" is not an IANA time zone`);
   try {
     CronExpressionParser.parse(definition.cron, { tz: definition.tz });

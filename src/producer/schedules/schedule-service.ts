@@ -27,8 +27,8 @@ export function createScheduleService(deps: {
   const { redis, keys } = deps;
   const now = deps.now ?? Date.now;
   const queue = new Queue(SCHEDULE_QUEUE, { connection: deps.connection, prefix: keys.bullPrefix });
-  const key = (name: string) => `${keys.bullPrefix}:schedule:${name}`;
-  const index = `${keys.bullPrefix}:schedules`;
+  const key = (name: string) => keys.schedule(name);
+  const index = keys.schedules;
 
   async function load(name: string): Promise<ScheduleDefinition | undefined> {
     const raw = await redis.get(key(name));

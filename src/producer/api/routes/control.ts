@@ -1,7 +1,7 @@
 import { CONTROL_ACTIONS, type ControlAction } from '../../batch-control.js';
 import { jsonBodyDigest, NO_BODY_DIGEST } from '../content-parsers.js';
 import type { ApiContext, ZodApp } from '../context.js';
-import { answerIdempotently } from '../idempotent-answer.js';
+import { answerIdempotently } from '../idempotency/idempotent-answer.js';
 import { controlResultSchema } from '../schemas/batches.js';
 import { batchErrors, batchIdParams, errorSchema } from '../schemas/common.js';
 import { idempotencyHeaders } from './shared.js';

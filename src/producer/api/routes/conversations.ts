@@ -3,7 +3,7 @@ import { jsonBodyDigest, NO_BODY_DIGEST } from '../content-parsers.js';
 import type { ApiContext, ZodApp } from '../context.js';
 import { continueConversation, conversationNotFound } from '../continue-conversation.js';
 import { batchNotFound } from '../errors.js';
-import { answerIdempotently } from '../idempotent-answer.js';
+import { answerIdempotently } from '../idempotency/idempotent-answer.js';
 import { errorSchema, turnRecordSchema } from '../schemas/common.js';
 import {
   appendTurnSchema,

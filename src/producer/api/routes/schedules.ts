@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { jsonBodyDigest, NO_BODY_DIGEST } from '../content-parsers.js';
 import type { ApiContext, ZodApp } from '../context.js';
 import { ApiError } from '../errors.js';
-import { answerIdempotently } from '../idempotent-answer.js';
+import { answerIdempotently } from '../idempotency/idempotent-answer.js';
 import { errorSchema } from '../schemas/common.js';
 import { windowObjectShape } from '../schemas/schedule-options.js';
 import {

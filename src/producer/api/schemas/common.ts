@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { API_ERRORS, type ApiErrorCode } from '../errors.js';
 
 /**
- * Schemas shared by several routes: the error answer and the records of CONTRACT.md (the
+ * Schemas shared by several routes: the error answer and the records of docs/reference/contract.md (the
  * `status --json` object and a `results --format jsonl` line). Registered with ids so the
  * OpenAPI document shows each once, as a component.
  */

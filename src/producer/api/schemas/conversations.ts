@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CSV_LIMITS } from '../../csv/index.js';
+import { CHAT_LIMITS } from '../../../vendor/chats-api.js';
 import { turnRecordSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 
@@ -25,7 +25,7 @@ export const appendTurnSchema = z
       .string()
       .trim()
       .min(1, 'must not be empty')
-      .max(CSV_LIMITS.inputMaxLength, `longer than ${CSV_LIMITS.inputMaxLength} characters`)
+      .max(CHAT_LIMITS.inputMax, `longer than ${CHAT_LIMITS.inputMax} characters`)
       .describe("the customer's next message (1–20,480 characters)"),
     dynamicVariables: dynamicVariablesSchema
       .nullish()

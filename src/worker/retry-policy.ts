@@ -1,4 +1,4 @@
-import { RETRY_AFTER_MAX_MS } from './retry-after.js';
+import { RETRY_AFTER_MAX_MS } from '../vendor/retry-after.js';
 
 /** Default ceiling of the exponential part: 5 minutes. */
 export const BACKOFF_MAX_MS = 5 * 60 * 1000;

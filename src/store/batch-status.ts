@@ -1,4 +1,4 @@
-import type { BatchState, BatchStatus } from '../records.js';
+import type { BatchState, BatchStatus } from '../shared/records.js';
 
 const CONVERSATION_STATES = [
   'pending',

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { payloadTooLarge } from './errors.js';
+import { payloadTooLarge } from '../errors.js';
 
 /**
  * What makes two requests "the same" for the Idempotency-Key check: a SHA-256 over labelled

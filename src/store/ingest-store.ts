@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys.js';
+import type { Keys } from '../shared/keys.js';
 import { storeScripts } from './scripts.js';
 
 /** One row on its way into a staged conversation. */

@@ -1,8 +1,8 @@
 import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { BodyMeter, Fingerprint } from './body-meter.js';
-import { ApiError, payloadTooLarge } from './errors.js';
-import { submitQuerySchema } from './schemas/batches.js';
+import { ApiError, payloadTooLarge } from '../errors.js';
+import { submitQuerySchema } from '../schemas/batches.js';
 import {
   csvRows,
   drain,
@@ -11,7 +11,7 @@ import {
   type Submission,
   type SubmissionContext,
 } from './submissions.js';
-import { RequestValidationError, toIssues } from './validation.js';
+import { RequestValidationError, toIssues } from '../validation.js';
 
 /** The form's file field, and the option fields that may come before it. */
 export const FILE_FIELD = 'file';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF_MAX_MS, backoffDelayMs } from '../../src/worker/backoff.js';
+import { BACKOFF_MAX_MS, backoffDelayMs } from '../../src/worker/retry-policy.js';
 
 const fixed = (r: number) => () => r;
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiError } from './errors.js';
-import type { IdempotencyStore } from './idempotency.js';
+import { ApiError } from '../errors.js';
+import type { IdempotencyStore } from './idempotency-store.js';
 
 /** Visible ASCII, 1–255 characters (what Stripe and the IETF draft accept, in practice). */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Pool, type Dispatcher } from 'undici';
-import type { ChatRequest } from '../shared/chats-api.js';
+import type { ChatRequest } from './chats-api.js';
 import {
   classifyNetworkError,
   classifyResponse,
@@ -108,7 +108,7 @@ export function createChatsClient(options: ChatsClientOptions): ChatsClient {
 }
 
 /**
- * The exact body CONTRACT.md fixes: `{agentId, input, dynamicVariables?, previousChatId?}`,
+ * The exact body docs/reference/contract.md fixes: `{agentId, input, dynamicVariables?, previousChatId?}`,
  * in that key order, absent optional keys left out. The request is not re-validated here:
  * it was checked against `chatRequestSchema` when it entered the system.
  */

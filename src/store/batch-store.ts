@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys.js';
-import type { BatchStatus, TurnRecord } from '../records.js';
+import type { Keys } from '../shared/keys.js';
+import type { BatchStatus, TurnRecord } from '../shared/records.js';
 import { batchStatusFromHash } from './batch-status.js';
-import type { SendWindow } from '../send-window.js';
+import type { SendWindow } from '../shared/send-window.js';
 import { storeScripts } from './scripts.js';
 import { turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
 

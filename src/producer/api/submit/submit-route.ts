@@ -10,8 +10,8 @@ import {
   registerCsvStreamParser,
 } from '../content-parsers.js';
 import type { ApiContext, ZodApp } from '../context.js';
-import { answerIdempotently } from '../idempotent-answer.js';
-import { multipartLimits, multipartSubmission } from '../multipart-submission.js';
+import { answerIdempotently } from '../idempotency/idempotent-answer.js';
+import { multipartLimits, multipartSubmission } from './multipart-submission.js';
 import { errorSchema } from '../schemas/common.js';
 import {
   ingestReportSchema,
@@ -24,9 +24,9 @@ import {
   rawCsvSubmission,
   type Submission,
   type SubmissionContext,
-} from '../submissions.js';
+} from './submissions.js';
 import { RequestValidationError, toIssues } from '../validation.js';
-import { idempotencyHeaders, rawQueryOf } from './shared.js';
+import { idempotencyHeaders, rawQueryOf } from '../routes/shared.js';
 
 const DESCRIPTION = `Submits conversations, as JSON, as a raw CSV body (\`Content-Type: text/csv\`, options
 as query parameters) or as a multipart form (option fields first, then the CSV as \`file\`). CSV follows

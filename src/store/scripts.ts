@@ -10,6 +10,7 @@ import { BEGIN_TURNS, DEFER_TURN, NOTE_RETRY, RECORD_TURNS } from './lua-turns.j
 import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.js';
 import { FIND_STUCK } from './lua-watchdog.js';
 import { APPEND_TURN } from './lua-append.js';
+import { IDEMPOTENCY_SWAP } from './lua-idempotency.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
@@ -26,6 +27,7 @@ const SCRIPTS = {
   cbTakeParked: { numberOfKeys: 2, lua: TAKE_PARKED },
   cbFindStuck: { numberOfKeys: 2, lua: FIND_STUCK },
   cbAppendTurn: { numberOfKeys: 3, lua: APPEND_TURN },
+  cbIdempotencySwap: { numberOfKeys: 1, lua: IDEMPOTENCY_SWAP },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -1,8 +1,8 @@
-import type { TurnError, TurnRecord, TurnStatus } from '../records.js';
+import type { TurnError, TurnRecord, TurnStatus } from '../shared/records.js';
 import type { StoredResult } from './turn-store.js';
 
 /**
- * Decodes turn k of a conversation hash into the CONTRACT.md results record. Shared by
+ * Decodes turn k of a conversation hash into the docs/reference/contract.md results record. Shared by
  * `results`, the API and tests, so every reader sees the same record.
  */
 export function turnRecordFromHash(

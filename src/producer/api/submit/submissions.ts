@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
-import { readCsvRows } from '../csv/index.js';
-import type { IngestOptions, IngestRow } from '../ingest.js';
+import { readCsvRows } from '../../csv/index.js';
+import type { IngestOptions, IngestRow } from '../../ingest.js';
 import { BodyMeter, Fingerprint } from './body-meter.js';
 import { duplicateIdIssues, jsonConversationRows } from './json-conversations.js';
-import type { SubmitJson, SubmitQuery } from './schemas/batches.js';
-import { RequestValidationError } from './validation.js';
-import type { SendWindow } from '../../shared/send-window.js';
+import type { SubmitJson, SubmitQuery } from '../schemas/batches.js';
+import { RequestValidationError } from '../validation.js';
+import type { SendWindow } from '../../../shared/send-window.js';
 
 /**
  * One `POST /v1/batches` body, whatever its content type, as `ingestRows` wants it. Split in two

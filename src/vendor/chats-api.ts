@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ChatStatus } from '../shared/records.js';
 
 /**
  * The vendor's "Create a Chat" endpoint (`POST {base}/v1/chats`), as schemas.
@@ -18,7 +19,7 @@ export const CHAT_LIMITS = Object.freeze({
 
 /**
  * Dynamic variables are checked without being copied: zod's `z.record` rebuilds the object
- * by assignment, which silently drops a variable named `__proto__`, and CONTRACT.md says such
+ * by assignment, which silently drops a variable named `__proto__`, and docs/reference/contract.md says such
  * names are plain variable names.
  */
 export const dynamicVariablesSchema = z.custom<Record<string, string>>(
@@ -45,9 +46,6 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 /** Every spelling of the chat status the vendor is known to send. */
 export const VENDOR_CHAT_STATUSES = ['in-progress', 'in_progress', 'ended', 'error'] as const;
 export type VendorChatStatus = (typeof VENDOR_CHAT_STATUSES)[number];
-
-/** The chat status as chatbatch stores and reports it (CONTRACT.md, results `chatStatus`). */
-export type ChatStatus = 'in-progress' | 'ended' | 'error';
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys.js';
+import type { Keys } from '../shared/keys.js';
 import type { TurnRef } from './batch-store.js';
 import { storeScripts } from './scripts.js';
 

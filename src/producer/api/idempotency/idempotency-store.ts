@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Keys } from '../../shared/keys.js';
+import type { Keys } from '../../../shared/keys.js';
+import { storeScripts } from '../../../store/scripts.js';
+import type { SwapOp } from '../../../store/lua-idempotency.js';
 
 /**
  * `Idempotency-Key` records, in Redis under the prefix (so every API process sees them):
@@ -38,22 +40,6 @@ export interface IdempotencyStore {
   readonly keepAliveMs: number;
 }
 
-/** Compare-and-set on the pending record, so a request never overwrites another's claim. */
-const SWAP = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == 'set' then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
-elseif ARGV[2] == 'del' then redis.call('DEL', KEYS[1])
-else redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-return 1
-`;
-type SwapFn = (
-  key: string,
-  expected: string,
-  op: string,
-  value: string,
-  ms: number,
-) => Promise<0 | 1>;
-
 export function createIdempotencyStore(deps: {
   redis: Redis;
   keys: Keys;
@@ -65,14 +51,12 @@ export function createIdempotencyStore(deps: {
   const { redis } = deps;
   const ttlMs = (deps.ttlSeconds ?? 86_400) * 1000;
   const pendingMs = deps.pendingMs ?? 30_000;
-  const commands = redis as unknown as { cbIdempotencySwap?: SwapFn };
-  if (typeof commands.cbIdempotencySwap !== 'function')
-    redis.defineCommand('cbIdempotencySwap', { numberOfKeys: 1, lua: SWAP });
-  const swap: SwapFn = (...args) => commands.cbIdempotencySwap!.apply(redis, args);
+  const run = storeScripts(redis);
+  const swap = async (key: string, expected: string, op: SwapOp, value: string, ms: number) =>
+    Number(await run('cbIdempotencySwap', [key, expected, op, value, ms])) as 0 | 1;
 
-  // `bullPrefix` is the prefix's hash tag `{prefix}`: these keys stay in the namespace and slot.
   const redisKey = (scope: string, key: string) =>
-    `${deps.keys.bullPrefix}:idem:${createHash('sha256').update(`${scope}\n${key}`).digest('hex')}`;
+    deps.keys.idempotency(createHash('sha256').update(`${scope}\n${key}`).digest('hex'));
   const pendingValue = (owner: string) =>
     JSON.stringify({ state: 'pending', owner } satisfies PendingRecord);
 
@@ -103,7 +87,7 @@ export function createIdempotencyStore(deps: {
     },
 
     async keepAlive(scope, key, owner) {
-      await swap(redisKey(scope, key), pendingValue(owner), 'expire', '', pendingMs);
+      await swap(redisKey(scope, key), pendingValue(owner), 'extend', '', pendingMs);
     },
   };
 }

@@ -1,8 +1,8 @@
-import { chatResponseSchema, normaliseChatStatus } from '../shared/chats-api.js';
+import { chatResponseSchema, normaliseChatStatus } from './chats-api.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /**
- * The classified result of one attempt (CONTRACT.md, "Outcomes of an attempt"). The `kind`
+ * The classified result of one attempt (docs/reference/contract.md, "Outcomes of an attempt"). The `kind`
  * alone decides what happens next: record the turn, retry it, or fail it at once.
  * `code` is short snake_case and bounded (`http_<status>`, `timeout`, `network`,
  * `malformed_response`, `vendor_error_status`); `message` is for humans and never holds the

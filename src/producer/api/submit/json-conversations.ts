@@ -1,7 +1,9 @@
-import { CSV_LIMITS, isIanaTimeZone } from '../csv/index.js';
-import type { IngestRow } from '../ingest.js';
-import type { ApiIssue } from './errors.js';
-import type { SubmitJson } from './schemas/batches.js';
+import { CHAT_LIMITS } from '../../../vendor/chats-api.js';
+import { isIanaTimeZone } from '../../../shared/time-zones.js';
+import { CONVERSATION_ID_MAX_LENGTH } from '../../../shared/records.js';
+import type { IngestRow } from '../../ingest.js';
+import type { ApiIssue } from '../errors.js';
+import type { SubmitJson } from '../schemas/batches.js';
 
 type JsonConversation = SubmitJson['conversations'][number];
 
@@ -102,16 +104,16 @@ function conversationErrors(
     if (value !== undefined && value.length > max)
       errors.push(`${field}: longer than ${max} characters`);
   };
-  tooLong(conversationId, CSV_LIMITS.conversationIdMaxLength, 'conversationId');
+  tooLong(conversationId, CONVERSATION_ID_MAX_LENGTH, 'conversationId');
   if (fields.agentId === undefined) errors.push('agentId: missing, and the batch has no agentId');
-  tooLong(fields.agentId, CSV_LIMITS.agentIdMaxLength, 'agentId');
-  tooLong(fields.previousChatId, CSV_LIMITS.previousChatIdMaxLength, 'previousChatId');
+  tooLong(fields.agentId, CHAT_LIMITS.agentIdMax, 'agentId');
+  tooLong(fields.previousChatId, CHAT_LIMITS.previousChatIdMax, 'previousChatId');
   if (fields.timezone !== undefined && !isIanaTimeZone(fields.timezone))
     errors.push(`timezone: ${JSON.stringify(fields.timezone)} is not an IANA time zone`);
   if (conversation.turns.length === 0) errors.push('turns: at least one turn is required');
   fields.inputs.forEach((input, turn) => {
     if (input === '') errors.push(`turns[${turn}]: must not be empty`);
-    else tooLong(input, CSV_LIMITS.inputMaxLength, `turns[${turn}]`);
+    else tooLong(input, CHAT_LIMITS.inputMax, `turns[${turn}]`);
   });
   return errors;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys.js';
+import type { Keys } from '../shared/keys.js';
 import { storeScripts } from './scripts.js';
 
 /** A customer message added to a conversation after its ingest. */

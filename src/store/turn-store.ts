@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../keys.js';
-import type { ChatStatus, TurnError } from '../records.js';
+import type { Keys } from '../shared/keys.js';
+import type { ChatStatus, TurnError } from '../shared/records.js';
 import { storeScripts } from './scripts.js';
 import { createCallBatcher } from './call-batcher.js';
-import { overlayVariables } from '../variables.js';
-import type { SendWindow } from '../send-window.js';
+import { overlayVariables } from '../shared/variables.js';
+import type { SendWindow } from '../shared/send-window.js';
 
 /** What the store says a job for turn k should do. */
 export type BeginTurn =
