@@ -1,12 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The test layers, each a vitest project (`npm run test:<name>` runs one):
+ * - unit: pure code, no Redis, seconds;
+ * - http: the API through `inject()` over the real Redis;
+ * - store: the Lua scripts of src/store against the real Redis;
+ * - integration: worker processes, the simulator, restarts, a Redis Cluster;
+ * - deploy: Prometheus, Grafana and compose files, a live Prometheus.
+ */
+const LAYERS = ['unit', 'http', 'store', 'integration', 'deploy'] as const;
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Integration tests spawn worker processes and share one Redis; files run in parallel
     // (each test has its own prefix) but not too many at once on a 2-core machine.
     maxWorkers: 2,
+    projects: LAYERS.map((name) => ({
+      extends: true,
+      test: { name, include: [`test/${name}/**/*.test.ts`] },
+    })),
   },
 });

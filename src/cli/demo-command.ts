@@ -14,7 +14,8 @@ import { isSettled } from '../store/batch-status.js';
 import { sleep } from '../shared/clock.js';
 import { createSimulator, parseFaultSpec } from '../simulator/index.js';
 import { startWorker } from '../worker/start-worker.js';
-import { configFrom, openProducer } from './context.js';
+import { configFrom } from './context.js';
+import { openServices } from '../services.js';
 import { CliError } from './exit-codes.js';
 import { createProgress } from './progress.js';
 import { formatStatus } from './status-command.js';
@@ -83,8 +84,9 @@ export function registerDemo(program: Command): void {
         CHATBATCH_CONCURRENCY: 20,
       });
       const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
-      const worker = await startWorker({ config, logger });
-      const context = await openProducer(config);
+      const services = await openServices(config, 'worker', { logger });
+      const worker = await startWorker({ services, logger });
+      const context = services;
       const batchId = `demo-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
       try {
         process.stdout.write(
@@ -148,8 +150,8 @@ export function registerDemo(program: Command): void {
               : `Try: npx chatbatch status ${batchId} and npx chatbatch results ${batchId} --format csv\n`),
         );
       } finally {
-        await context.close();
         await worker.close();
+        await services.close();
         await simulator.close();
         await throwaway?.stop();
       }

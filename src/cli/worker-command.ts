@@ -1,53 +1,10 @@
 import type { Command } from 'commander';
-import { startWorker } from '../worker/start-worker.js';
+import { assertCanWork, startWorker } from '../worker/start-worker.js';
 import { startScheduleRunner } from '../producer/schedules/schedule-runner.js';
-import { createScheduleService } from '../producer/schedules/schedule-service.js';
-import { makeKeys } from '../shared/keys.js';
-import { createRedis, safeRedisUrl, waitForRedis } from '../shared/redis.js';
-import { createBatchStore } from '../store/batch-store.js';
-import { createTurnQueue } from '../shared/turn-queue.js';
-import type { Config } from '../shared/config.js';
-import type { Logger } from '../shared/logger.js';
-import type { Metrics } from '../shared/metrics.js';
+import { openServices } from '../services.js';
 import { cliLogger, configFrom } from './context.js';
 import { CliError } from './exit-codes.js';
 import { untilStopSignal } from './graceful-stop.js';
-
-/** Every worker process also fires recurring schedules (whichever takes a firing ingests it). */
-async function startSchedules(config: Config, logger: Logger, metrics: Metrics) {
-  const redis = createRedis(config.redisUrl, 'worker');
-  redis.on('error', () => undefined); // the turn worker's connection logs Redis trouble
-  await waitForRedis(redis, logger, safeRedisUrl(config.redisUrl));
-  const keys = makeKeys(config.prefix);
-  const schedules = createScheduleService({ redis, keys, connection: redis });
-  const turnQueue = createTurnQueue({ connection: redis, keys });
-  turnQueue.queue.on('error', () => undefined);
-  schedules.queue.on('error', () => undefined);
-  const runner = startScheduleRunner({
-    connection: redis,
-    bullPrefix: keys.bullPrefix,
-    schedules,
-    ingest: {
-      redis,
-      keys,
-      batchStore: createBatchStore({
-        redis,
-        keys,
-        now: Date.now,
-        retentionSeconds: config.retentionSeconds,
-      }),
-      turnQueue,
-      metrics,
-      retentionSeconds: config.retentionSeconds,
-    },
-    logger,
-  });
-  return async () => {
-    await runner.close();
-    await Promise.allSettled([schedules.close(), turnQueue.close()]);
-    await redis.quit().catch(() => redis.disconnect());
-  };
-}
 
 export function registerWorker(program: Command): void {
   program
@@ -63,17 +20,39 @@ export function registerWorker(program: Command): void {
         CHATBATCH_CONCURRENCY: flags.concurrency,
         CHATBATCH_RATE_LIMIT: flags.rateLimit,
       });
-      if (!config.sigmamindApiKey) {
-        throw new CliError('SIGMAMIND_API_KEY: required by the worker (the vendor API key)');
+      try {
+        assertCanWork(config);
+      } catch (error) {
+        throw new CliError((error as Error).message);
       }
       const logger = cliLogger(config);
-      const worker = await startWorker({ config, logger });
-      const stopSchedules = await startSchedules(config, logger, worker.metrics);
+      const services = await openServices(config, 'worker', { logger });
+      let worker: Awaited<ReturnType<typeof startWorker>>;
+      try {
+        worker = await startWorker({ services, logger });
+      } catch (error) {
+        // E.g. METRICS_PORT taken: stop before any turn was taken, with the reason.
+        await services.close();
+        const reason =
+          (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+            ? `METRICS_PORT ${config.metricsPort} is in use (another worker on this host?): give each worker its own METRICS_PORT, or 0 for any free port`
+            : (error as Error).message;
+        throw new CliError(`cannot start the worker: ${reason}`);
+      }
+      // Every worker process also fires recurring schedules (whichever takes a firing ingests it).
+      const schedules = startScheduleRunner({
+        connection: services.redis,
+        bullPrefix: services.keys.bullPrefix,
+        schedules: services.schedules,
+        ingest: services.ingestDeps(worker.metrics),
+        logger,
+      });
       // In-flight requests end within the request timeout; allow that plus time to record.
       await untilStopSignal(
         logger,
         async () => {
-          await Promise.all([worker.close(), stopSchedules()]);
+          await Promise.all([worker.close(), schedules.close()]);
+          await services.close();
         },
         config.requestTimeoutMs + 10_000,
       );

@@ -39,3 +39,49 @@ export function backoffDelayMs(input: BackoffInput): number {
   }
   return Math.ceil(delay);
 }
+
+/**
+ * The worker's two retry delays, in one place: after a 429 (the account is throttled) and
+ * after a transient failure (5xx, a timeout, a reset), which BullMQ asks for through its
+ * `backoffStrategy`. Both are `backoffDelayMs` over the turn's own attempt number, so a retry
+ * never comes sooner than the vendor's `Retry-After`.
+ */
+export interface RetryPolicy {
+  /** How long every worker holds off after a 429 on the turn's `attempt`. */
+  rateLimitedDelayMs(attempt: number, retryAfterMs: number | undefined): number;
+  /**
+   * BullMQ's `settings.backoffStrategy`: the delay before retrying a job that threw `error`.
+   * Jobs of other backoff types (none today) retry at once.
+   */
+  backoffStrategy(attemptsMade: number, type: string | undefined, error: Error | undefined): number;
+}
+
+export function createRetryPolicy(deps: {
+  /** CHATBATCH_BACKOFF_MS. */
+  baseMs: number;
+  random: () => number;
+  /** The backoff type our turn jobs carry (turn-queue.ts). */
+  backoffType: string;
+  /** The error a retried attempt throws: carries the turn's attempt and the Retry-After. */
+  isRetryable(error: Error | undefined): error is Error & {
+    attempt: number;
+    retryAfterMs: number | undefined;
+  };
+}): RetryPolicy {
+  const { baseMs, random } = deps;
+  return {
+    rateLimitedDelayMs: (attempt, retryAfterMs) =>
+      backoffDelayMs({ attempt, baseMs, random, retryAfterMs }),
+    backoffStrategy(attemptsMade, type, error) {
+      if (type !== deps.backoffType) return 0;
+      // Our store counts the turn's attempts; BullMQ's counter also counts Redis hiccups.
+      const retryable = deps.isRetryable(error) ? error : undefined;
+      return backoffDelayMs({
+        attempt: retryable?.attempt ?? attemptsMade,
+        baseMs,
+        random,
+        retryAfterMs: retryable?.retryAfterMs,
+      });
+    },
+  };
+}

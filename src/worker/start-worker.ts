@@ -1,30 +1,45 @@
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { Registry } from 'prom-client';
 import type { Config } from '../shared/config.js';
-import { QUEUE_NAME, makeKeys } from '../shared/keys.js';
+import { QUEUE_NAME, type Keys } from '../shared/keys.js';
 import type { Logger } from '../shared/logger.js';
 import { createMetrics, type Metrics } from '../shared/metrics.js';
 import { startMetricsServer } from '../shared/metrics-server.js';
 import { queueDepthCollector } from '../shared/queue-depth.js';
-import { createRedis, safeRedisUrl, waitForRedis } from '../shared/redis.js';
-import { createTurnStore } from '../store/turn-store.js';
-import { createTurnQueue, BACKOFF_TYPE } from '../shared/turn-queue.js';
+import type { Redis } from 'ioredis';
+import { BACKOFF_TYPE, type TurnQueue } from '../shared/turn-queue.js';
 import { sleep } from '../shared/clock.js';
 import { createChatsClient } from '../vendor/chats-client.js';
-import { backoffDelayMs } from './retry-policy.js';
+import { createRetryPolicy } from './retry-policy.js';
 import { RetryableTurnError } from './retryable-turn-error.js';
 import { createTurnProcessor } from './turn-processor.js';
 import { createCredentialGuard } from './credential-guard.js';
 import { startWatchdog } from './watchdog.js';
-import { createMaintenanceStore } from '../store/maintenance-store.js';
-import { createBatchStore } from '../store/batch-store.js';
+import type { MaintenanceStore } from '../store/maintenance-store.js';
+import type { BatchStore } from '../store/batch-store.js';
+import type { TurnStore } from '../store/turn-store.js';
 import { rateLimiterWindow } from './rate-limiter-window.js';
 
 export interface RunningWorker {
   readonly metrics: Metrics;
   readonly metricsPort: number | undefined;
-  /** Stops taking work, lets in-flight turns finish (bounded by the request timeout), closes. */
+  /**
+   * Stops taking work, lets in-flight turns finish (bounded by the request timeout), closes
+   * what the worker opened. The services stay open: they are the caller's.
+   */
   close(): Promise<void>;
+}
+
+/** What the worker needs of the process's services (src/services.ts, role `worker`). */
+export interface WorkerServices {
+  readonly config: Config;
+  readonly keys: Keys;
+  /** A worker connection (`maxRetriesPerRequest: null`), already connected. */
+  readonly redis: Redis;
+  readonly turnStore: TurnStore;
+  readonly turnQueue: TurnQueue;
+  readonly batchStore: BatchStore;
+  readonly maintenance: MaintenanceStore;
 }
 
 /**
@@ -37,44 +52,52 @@ const LEASE_MARGIN_MS = 2000;
 /** With no configured rate limit the limiter still needs a max for the 429 path. */
 const UNLIMITED_STARTS_PER_SECOND = 1_000_000;
 
+/** The guard of `chatbatch worker`: without the vendor key every turn would fail. */
+export function assertCanWork(config: Pick<Config, 'sigmamindApiKey'>): void {
+  if (!config.sigmamindApiKey) {
+    throw new Error('SIGMAMIND_API_KEY: required by the worker (the vendor API key)');
+  }
+}
+
 export async function startWorker(deps: {
-  config: Config;
+  services: WorkerServices;
   logger: Logger;
   /** Serve /metrics on config.metricsPort (false in tests that read the registry directly). */
   serveMetrics?: boolean;
   now?: () => number;
   random?: () => number;
 }): Promise<RunningWorker> {
-  const { config, logger } = deps;
+  const { services, logger } = deps;
+  const { config, keys, redis, turnQueue, maintenance, batchStore } = services;
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
-  if (!config.sigmamindApiKey) throw new Error('SIGMAMIND_API_KEY: required by the worker');
+  assertCanWork(config);
 
-  const keys = makeKeys(config.prefix);
-  const redis = createRedis(config.redisUrl, 'worker');
-  redis.on('error', (error) => logger.warn({ err: error.message }, 'redis connection error'));
-  // BullMQ objects built while Redis is down give up for good; so wait for Redis first (ioredis
-  // keeps retrying), then build them. Later outages are ridden out by ioredis and BullMQ.
-  await waitForRedis(redis, logger, safeRedisUrl(config.redisUrl));
-  const turnQueue = createTurnQueue({ connection: redis, keys });
-  const rateLimitQueue = new Queue(QUEUE_NAME, { connection: redis, prefix: keys.bullPrefix });
-  // Connection trouble is logged once, by the connection's own handler above.
-  rateLimitQueue.on('error', () => undefined);
-  turnQueue.queue.on('error', () => undefined);
   const registry = new Registry();
   const metrics = createMetrics(registry, {
     collectQueueJobs: queueDepthCollector(turnQueue.queue, now),
   });
+  // Bound before anything takes a job: a worker without its /metrics (a port taken) must not run.
+  const metricsServer =
+    deps.serveMetrics === false
+      ? undefined
+      : await startMetricsServer(registry, config.metricsPort);
+  if (metricsServer) logger.info({ port: metricsServer.port }, 'metrics at /metrics');
+
   const client = createChatsClient({
     baseUrl: config.sigmamindBaseUrl,
-    apiKey: config.sigmamindApiKey,
+    apiKey: config.sigmamindApiKey!,
     timeoutMs: config.requestTimeoutMs,
     connections: config.concurrency,
   });
-
-  const maintenance = createMaintenanceStore({ redis, keys });
+  const retryPolicy = createRetryPolicy({
+    baseMs: config.backoffMs,
+    random,
+    backoffType: BACKOFF_TYPE,
+    isRetryable: (error): error is RetryableTurnError => error instanceof RetryableTurnError,
+  });
   const credentials = createCredentialGuard({
-    queue: rateLimitQueue,
+    queue: turnQueue.queue,
     maintenance,
     metrics,
     logger,
@@ -82,17 +105,16 @@ export async function startWorker(deps: {
   });
   const processTurn = createTurnProcessor({
     credentials,
-    store: createTurnStore({ redis, keys, retentionSeconds: config.retentionSeconds }),
+    store: services.turnStore,
     addNextTurn: (b, c, k) => turnQueue.addNextTurn(b, c, k),
     createChat: (request) => client.createChat(request),
-    rateLimitQueue: (ms) => rateLimitQueue.rateLimit(ms),
+    rateLimitQueue: (ms) => turnQueue.queue.rateLimit(ms),
+    retryPolicy,
     metrics,
     logger,
     now,
-    random,
     sleep,
     maxAttempts: config.maxAttempts,
-    backoffMs: config.backoffMs,
     leaseMs: 2 * config.requestTimeoutMs + LEASE_MARGIN_MS,
   });
 
@@ -108,18 +130,7 @@ export async function startWorker(deps: {
     maxStartedAttempts: config.maxAttempts * 4 + 10,
     removeOnComplete: { count: 0 },
     removeOnFail: { count: 0 },
-    settings: {
-      backoffStrategy: (attemptsMade: number, type?: string, error?: Error) => {
-        if (type !== BACKOFF_TYPE) return 0;
-        const turnError = error instanceof RetryableTurnError ? error : undefined;
-        return backoffDelayMs({
-          attempt: turnError?.attempt ?? attemptsMade,
-          baseMs: config.backoffMs,
-          random,
-          retryAfterMs: turnError?.retryAfterMs,
-        });
-      },
-    },
+    settings: { backoffStrategy: retryPolicy.backoffStrategy },
   });
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => {
@@ -131,12 +142,6 @@ export async function startWorker(deps: {
       logger.error({ jobId: job?.id, err: error.message }, 'turn job failed unexpectedly');
   });
 
-  const batchStore = createBatchStore({
-    redis,
-    keys,
-    now,
-    retentionSeconds: config.retentionSeconds,
-  });
   const watchdog = startWatchdog({
     maintenance,
     expireBatch: async (batchId) => {
@@ -156,12 +161,6 @@ export async function startWorker(deps: {
       'the queue is paused since the vendor refused the API key; after fixing SIGMAMIND_API_KEY run: chatbatch resume <batch>',
     );
   }
-
-  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
-  if (deps.serveMetrics !== false) {
-    metricsServer = await startMetricsServer(registry, config.metricsPort);
-    logger.info({ port: metricsServer.port }, 'metrics at /metrics');
-  }
   logger.info(
     { concurrency: config.concurrency, rateLimit: config.rateLimit, prefix: config.prefix },
     'worker started',
@@ -173,13 +172,7 @@ export async function startWorker(deps: {
     async close() {
       watchdog.stop();
       await worker.close();
-      await Promise.allSettled([
-        turnQueue.close(),
-        rateLimitQueue.close(),
-        client.close(),
-        metricsServer?.close(),
-      ]);
-      await redis.quit().catch(() => redis.disconnect());
+      await Promise.allSettled([client.close(), metricsServer?.close()]);
     },
   };
 }

@@ -6,7 +6,7 @@ import { turnJobSchema } from '../shared/turn-queue.js';
 import type { TurnOutcome, TurnStore } from '../store/turn-store.js';
 import type { ChatRequest } from '../vendor/chats-api.js';
 import { metricStatusCode, type AttemptOutcome } from '../vendor/chat-outcome.js';
-import { backoffDelayMs } from './retry-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
 import { RetryableTurnError } from './retryable-turn-error.js';
 import type { CredentialGuard } from './credential-guard.js';
 import { nextWindowOpening } from '../shared/send-window.js';
@@ -18,17 +18,16 @@ export interface TurnProcessorDeps {
   createChat(request: ChatRequest): Promise<AttemptOutcome & { durationMs: number; sent: boolean }>;
   /** Slows every worker of the queue for ms (BullMQ's queue-level rate limit). */
   rateLimitQueue(ms: number): Promise<void>;
+  /** The delays of retried attempts (src/worker/retry-policy.ts). */
+  retryPolicy: RetryPolicy;
   /** Pauses everything when the vendor refuses our API key (401/403). */
   credentials: CredentialGuard;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
-  random: () => number;
   sleep: (ms: number) => Promise<void>;
   /** Attempts per turn before it fails (CHATBATCH_MAX_ATTEMPTS). */
   maxAttempts: number;
-  /** Base of the exponential backoff in ms (CHATBATCH_BACKOFF_MS). */
-  backoffMs: number;
   /** How long an attempt may be in flight (request timeout plus a margin), in ms. */
   leaseMs: number;
 }
@@ -205,13 +204,7 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     if (result.kind === 'retry' && result.reason === 'rate-limited') {
       // A 429 is about the account, not this turn: hold every worker, not just this job.
       metrics.rateLimited.inc();
-      const delay = backoffDelayMs({
-        attempt: begin.attempt,
-        baseMs: deps.backoffMs,
-        random: deps.random,
-        retryAfterMs,
-      });
-      await deps.rateLimitQueue(delay);
+      await deps.rateLimitQueue(deps.retryPolicy.rateLimitedDelayMs(begin.attempt, retryAfterMs));
       throw Worker.RateLimitError();
     }
     throw new RetryableTurnError(`${error.code}: ${error.message}`, begin.attempt, retryAfterMs);

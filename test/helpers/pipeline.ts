@@ -13,6 +13,7 @@ import {
   type SimulatorOptions,
 } from '../../src/simulator/index.js';
 import { startWorker, type RunningWorker } from '../../src/worker/start-worker.js';
+import { openServices } from '../../src/services.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-namespace.js';
 
 export const TEST_API_KEY = 'sk-test-0123456789abcdef';
@@ -67,12 +68,24 @@ export async function createPipeline(options: {
     producer,
     async startWorker(overrides = {}, clock) {
       const workerConfig = loadConfig({ ...env, ...overrides });
-      const worker = await startWorker({
-        config: workerConfig,
-        logger: createLogger(workerConfig.logLevel),
+      const logger = createLogger(workerConfig.logLevel);
+      const services = await openServices(workerConfig, 'worker', { logger, now: clock });
+      const started = await startWorker({
+        services,
+        logger,
         serveMetrics: false,
         now: clock,
       });
+      // The worker's services are its own here (a worker process opens them at start).
+      const worker: RunningWorker = {
+        ...started,
+        metrics: started.metrics,
+        metricsPort: started.metricsPort,
+        async close() {
+          await started.close();
+          await services.close();
+        },
+      };
       workers.push(worker);
       pipeline.worker ??= worker;
       return worker;

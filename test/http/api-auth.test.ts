@@ -146,11 +146,7 @@ describe('token verification', () => {
 
 describe('starting the API', () => {
   const deps = () => ({
-    redis: h.redis,
-    keys: h.keys,
-    batchStore: h.batchStore,
-    turnQueue: h.turnQueue,
-    maintenance: h.maintenance,
+    services: h.services,
     metrics: createMetrics(new Registry(), { defaultMetrics: false }),
   });
 

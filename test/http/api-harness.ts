@@ -3,17 +3,14 @@ import { Registry } from 'prom-client';
 import { buildApp, type ApiDeps } from '../../src/producer/api/app.js';
 import type { ZodApp } from '../../src/producer/api/context.js';
 import { loadConfig, type Config } from '../../src/shared/config.js';
-import { makeKeys, type Keys } from '../../src/shared/keys.js';
+import type { Keys } from '../../src/shared/keys.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createMetrics } from '../../src/shared/metrics.js';
-import { connectRedis, createRedis } from '../../src/shared/redis.js';
-import { createBatchStore, type BatchStore } from '../../src/store/batch-store.js';
-import {
-  createMaintenanceStore,
-  type MaintenanceStore,
-} from '../../src/store/maintenance-store.js';
-import { createTurnStore, type TurnStore } from '../../src/store/turn-store.js';
-import { createTurnQueue, type TurnQueue } from '../../src/shared/turn-queue.js';
+import type { BatchStore } from '../../src/store/batch-store.js';
+import type { MaintenanceStore } from '../../src/store/maintenance-store.js';
+import type { TurnStore } from '../../src/store/turn-store.js';
+import type { TurnQueue } from '../../src/shared/turn-queue.js';
+import { openServices, type Services } from '../../src/services.js';
 import type { Redis } from 'ioredis';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/redis-namespace.js';
 
@@ -31,6 +28,7 @@ export interface ApiHarness {
   app: ZodApp;
   prefix: string;
   config: Config;
+  services: Services;
   keys: Keys;
   redis: Redis;
   batchStore: BatchStore;
@@ -60,27 +58,12 @@ export async function createApiHarness(
     },
   });
   const logger = createLogger('trace', destination);
-  const keys = makeKeys(prefix);
-  const redis = createRedis(config.redisUrl, 'producer');
-  redis.on('error', () => undefined);
-  if (!options.redisUrl) await connectRedis(redis, config.redisUrl);
-  else await connectRedis(redis, config.redisUrl, 300).catch(() => undefined);
-  const turnQueue = createTurnQueue({ connection: redis, keys });
-  turnQueue.queue.on('error', () => undefined);
-  const batchStore = createBatchStore({
-    redis,
-    keys,
-    now: Date.now,
-    retentionSeconds: config.retentionSeconds,
+  const services = await openServices(config, 'api', {
+    connectTimeoutMs: options.redisUrl ? 300 : undefined,
   });
-  const maintenance = createMaintenanceStore({ redis, keys });
   const app = await buildApp({
     config,
-    redis,
-    keys,
-    batchStore,
-    turnQueue,
-    maintenance,
+    services,
     metrics: createMetrics(new Registry(), { defaultMetrics: false }),
     logger,
     ...options.deps,
@@ -90,17 +73,17 @@ export async function createApiHarness(
     app,
     prefix,
     config,
-    keys,
-    redis,
-    batchStore,
-    turnStore: createTurnStore({ redis, keys, retentionSeconds: config.retentionSeconds }),
-    turnQueue,
-    maintenance,
+    services,
+    keys: services.keys,
+    redis: services.redis,
+    batchStore: services.batchStore,
+    turnStore: services.turnStore,
+    turnQueue: services.turnQueue,
+    maintenance: services.maintenance,
     logs,
     async close() {
       await app.close();
-      await turnQueue.close().catch(() => undefined);
-      redis.disconnect();
+      await services.close();
       if (!options.redisUrl) await deletePrefix(prefix);
     },
   };

@@ -29,11 +29,7 @@ async function start(label: string, latencyMs = 5): Promise<{ p: Pipeline; base:
   pipeline = p;
   app = await buildApp({
     config: { ...p.config, apiTokens: [TOKEN] },
-    redis: p.producer.redis,
-    keys: p.producer.keys,
-    batchStore: p.producer.batchStore,
-    turnQueue: p.producer.turnQueue,
-    maintenance: p.producer.maintenance,
+    services: p.producer,
     metrics: createMetrics(new Registry(), { defaultMetrics: false }),
     logger: createLogger('silent'),
   });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { BACKOFF_MAX_MS, backoffDelayMs } from '../../src/worker/retry-policy.js';
+import {
+  BACKOFF_MAX_MS,
+  backoffDelayMs,
+  createRetryPolicy,
+} from '../../src/worker/retry-policy.js';
 
 const fixed = (r: number) => () => r;
 
@@ -41,5 +45,36 @@ describe('backoffDelayMs', () => {
       expect(d).toBeGreaterThanOrEqual(200);
       expect(d).toBeLessThanOrEqual(400);
     }
+  });
+});
+
+describe('createRetryPolicy', () => {
+  class Retryable extends Error {
+    constructor(
+      readonly attempt: number,
+      readonly retryAfterMs: number | undefined,
+    ) {
+      super('retry');
+    }
+  }
+  const policy = createRetryPolicy({
+    baseMs: 1000,
+    random: () => 0,
+    backoffType: 'chatbatch',
+    isRetryable: (error): error is Retryable => error instanceof Retryable,
+  });
+
+  it('waits after a 429 by the turn attempt, never less than Retry-After', () => {
+    expect(policy.rateLimitedDelayMs(1, undefined)).toBe(500);
+    expect(policy.rateLimitedDelayMs(3, undefined)).toBe(2000);
+    expect(policy.rateLimitedDelayMs(1, 7000)).toBe(7000);
+  });
+
+  it("backs off a transient failure by the turn's own attempt, not BullMQ's counter", () => {
+    expect(policy.backoffStrategy(9, 'chatbatch', new Retryable(2, undefined))).toBe(1000);
+    expect(policy.backoffStrategy(1, 'chatbatch', new Retryable(1, 3000))).toBe(3000);
+    // A job that failed for another reason (a Redis hiccup) uses BullMQ's count.
+    expect(policy.backoffStrategy(3, 'chatbatch', new Error('x'))).toBe(2000);
+    expect(policy.backoffStrategy(3, 'other', new Retryable(1, undefined))).toBe(0);
   });
 });

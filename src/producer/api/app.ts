@@ -7,10 +7,12 @@ import type { Config } from '../../shared/config.js';
 import type { Keys } from '../../shared/keys.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
-import { createAppendStore } from '../../store/append-store.js';
+import type { AppendStore } from '../../store/append-store.js';
 import type { BatchStore } from '../../store/batch-store.js';
 import type { MaintenanceStore } from '../../store/maintenance-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
+import type { IngestDeps } from '../ingest.js';
+import type { ScheduleService } from '../schedules/schedule-service.js';
 import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
 import { createAuthCheck } from './auth.js';
@@ -26,18 +28,25 @@ import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerSubmitRoute } from './submit/submit-route.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
-import { createScheduleService } from '../schedules/schedule-service.js';
 import { zodValidatorCompiler } from './validation.js';
+
+/** What the API needs of the process's services (src/services.ts, role `api`). */
+export interface ApiServices {
+  /** A producer connection (fails fast while Redis is away: the API answers 503, never hangs). */
+  readonly redis: Redis;
+  readonly keys: Keys;
+  readonly batchStore: BatchStore;
+  readonly turnQueue: TurnQueue;
+  readonly maintenance: MaintenanceStore;
+  readonly appendStore: AppendStore;
+  readonly schedules: ScheduleService;
+  ingestDeps(metrics?: Metrics): IngestDeps;
+}
 
 export interface ApiDeps {
   /** Tokens (`apiTokens`), body limits, retention. */
   config: Pick<Config, 'apiTokens' | 'apiJsonLimitBytes' | 'apiCsvLimitBytes' | 'retentionSeconds'>;
-  /** A producer connection (fails fast while Redis is away: the API answers 503, never hangs). */
-  redis: Redis;
-  keys: Keys;
-  batchStore: BatchStore;
-  turnQueue: TurnQueue;
-  maintenance: MaintenanceStore;
+  services: ApiServices;
   /** Its registry is served at /metrics; ingests count into `chatbatch_ingest_rows_total`. */
   metrics: Metrics;
   logger: Logger;
@@ -62,6 +71,18 @@ const VERSION = (
   }
 ).version;
 
+/** The one start-up guard of the API: it never serves unauthenticated by accident. */
+export function assertCanStart(
+  config: Pick<Config, 'apiTokens'>,
+  insecureNoAuth: boolean | undefined,
+): void {
+  if (config.apiTokens.length === 0 && !insecureNoAuth) {
+    throw new ApiStartError(
+      'CHATBATCH_API_TOKENS: set at least one token (comma-separated), or start with --insecure-no-auth',
+    );
+  }
+}
+
 export function defaultBatchId(now: () => number): string {
   const stamp = new Date(now()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
   return `api-${stamp}-${randomBytes(4).toString('hex')}`;
@@ -73,12 +94,9 @@ export function defaultBatchId(now: () => number): string {
  * `resultLines`.
  */
 export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
-  const { config, redis, logger } = deps;
-  if (config.apiTokens.length === 0 && !deps.insecureNoAuth) {
-    throw new ApiStartError(
-      'CHATBATCH_API_TOKENS: set at least one token (comma-separated), or start with --insecure-no-auth',
-    );
-  }
+  const { config, services, logger } = deps;
+  const { redis } = services;
+  assertCanStart(config, deps.insecureNoAuth);
   if (deps.insecureNoAuth) {
     logger.warn(
       'authentication is OFF (--insecure-no-auth): anyone who can reach this port can submit, read and cancel batches',
@@ -87,32 +105,21 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   const now = deps.now ?? Date.now;
   const ctx: ApiContext = {
     redis,
-    batchStore: deps.batchStore,
-    turnQueue: deps.turnQueue,
-    appendStore: createAppendStore({
-      redis,
-      keys: deps.keys,
-      retentionSeconds: config.retentionSeconds,
-    }),
-    ingestDeps: {
-      redis,
-      keys: deps.keys,
-      batchStore: deps.batchStore,
-      turnQueue: deps.turnQueue,
-      metrics: deps.metrics,
-      retentionSeconds: config.retentionSeconds,
-    },
+    batchStore: services.batchStore,
+    turnQueue: services.turnQueue,
+    appendStore: services.appendStore,
+    ingestDeps: services.ingestDeps(deps.metrics),
     control: createBatchControl({
-      batchStore: deps.batchStore,
-      turnQueue: () => deps.turnQueue,
-      maintenance: deps.maintenance,
+      batchStore: services.batchStore,
+      turnQueue: () => services.turnQueue,
+      maintenance: services.maintenance,
     }),
     idempotency: createIdempotencyStore({
       redis,
-      keys: deps.keys,
+      keys: services.keys,
       ttlSeconds: deps.idempotencyTtlSeconds,
     }),
-    schedules: createScheduleService({ redis, keys: deps.keys, connection: redis }),
+    schedules: services.schedules,
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
     newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
   };
@@ -145,8 +152,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   registerControlRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
-  app.addHook('onClose', () => ctx.schedules.close());
-  await registerAdmin(app, deps.turnQueue.queue);
+  await registerAdmin(app, services.turnQueue.queue);
   return app;
 }
 
