@@ -184,13 +184,7 @@ function workerEnv(options: ChaosOptions, redisUrl: string, vendorUrl: string) {
 
 async function ingest(producer: ProducerContext, csv: string) {
   return ingestRows(
-    {
-      redis: producer.redis,
-      keys: producer.keys,
-      batchStore: producer.batchStore,
-      turnQueue: producer.turnQueue,
-      retentionSeconds: producer.config.retentionSeconds,
-    },
+    producer.ingestDeps(),
     readCsvRows(Readable.from([csv]), { source: 'chaos.csv' }),
     { batchId: CHAOS_BATCH },
   );

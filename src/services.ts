@@ -109,7 +109,7 @@ export async function openServices(
     batchStore,
     maintenance: createMaintenanceStore({ redis, keys }),
     turnStore: createTurnStore({ redis, keys, retentionSeconds }),
-    appendStore: createAppendStore({ redis, keys, retentionSeconds }),
+    appendStore: createAppendStore({ redis, keys, retentionSeconds, maxTurns: config.maxTurns }),
     get turnQueue() {
       if (!turnQueue) {
         turnQueue = createTurnQueue({ connection: redis, keys });
@@ -133,6 +133,7 @@ export async function openServices(
         turnQueue: services.turnQueue,
         metrics,
         retentionSeconds,
+        maxTurns: config.maxTurns,
       };
     },
     async close() {

@@ -38,21 +38,42 @@ export interface IngestDeps {
   turnQueue: TurnQueue;
   metrics?: Metrics;
   retentionSeconds: number;
+  /** Most turns per conversation (CHATBATCH_MAX_TURNS). */
+  maxTurns: number;
+}
+
+/** The batch was cancelled: nothing more may be added to it. */
+export class BatchCancelledError extends Error {
+  override readonly name = 'BatchCancelledError';
+  constructor(readonly batchId: string) {
+    super(`batch ${batchId} is cancelled: nothing can be added to it; use a new batch id`);
+  }
 }
 
 /** Rows per staging script call; large enough to amortise the round trip. */
 const STAGE_CHUNK = 500;
 const SETTLE_CHUNK = 1000;
 
-const STAGE_ERRORS: Record<string, string> = {
+/** How often a running ingest tells the watchdog it is alive (its staging is kept). */
+const HEARTBEAT_MS = 60_000;
+
+const stageErrors = (maxTurns: number): Record<string, string> => ({
   A: "agent_id: differs from the conversation's first row",
   P: "previous_chat_id: only allowed on a conversation's first row",
-};
+  G: "agent_id: empty on the conversation's first row, and no --agent-id given",
+  T: `turns: the conversation has more than ${maxTurns} turns (CHATBATCH_MAX_TURNS)`,
+});
 
 /**
  * The one ingest path for CSV files and API bodies: stage rows in Redis as they stream in,
  * then commit whole conversations (or reject them whole) and enqueue their first turns.
  * Memory stays flat in the input size: only rejected rows are kept, for the report.
+ *
+ * Each commit chunk is one script: a conversation becomes pending, counted and part of the
+ * batch's order together, so results, `cancel` and the watchdog see it at once. Its first job is
+ * added right after; if the process dies in between, the watchdog queues it. A run that fails
+ * drops its staging at once (no customer text left behind); one that dies is dropped by the
+ * watchdog once its liveness key expires.
  */
 export async function ingestRows(
   deps: IngestDeps,
@@ -66,7 +87,9 @@ export async function ingestRows(
     batchId,
     runId: randomUUID(),
     retentionSeconds: deps.retentionSeconds,
+    maxTurns: deps.maxTurns,
   });
+  const STAGE_ERRORS = stageErrors(deps.maxTurns);
   const rejectedByConversation = new Map<string, RejectedRow[]>();
   let duplicates = 0;
   let duplicateRows = 0;
@@ -95,10 +118,12 @@ export async function ingestRows(
   let turns = 0;
   let rejectedTurns = 0;
   let standaloneStaged = 0;
+  let seq = 0;
+  const toStaged = (row: IngestRow) => toStagedRow(row, ++seq);
 
   /** Rows that are whole conversations take the light staging: nothing to group. */
   async function stageStandalone(rows: IngestRow[]): Promise<void> {
-    const codes = await staging.stageStandalone(rows.map(toStagedRow));
+    const codes = await staging.stageStandalone(rows.map(toStaged));
     codes.forEach((code) => {
       if (code === 'S') standaloneStaged++;
       else {
@@ -109,7 +134,7 @@ export async function ingestRows(
   }
 
   async function stage(rows: IngestRow[]): Promise<void> {
-    const codes = await staging.stage(rows.map(toStagedRow));
+    const codes = await staging.stage(rows.map(toStaged));
     codes.forEach((code, i) => {
       const row = rows[i]!;
       if (code === 'D') duplicates++;
@@ -120,6 +145,10 @@ export async function ingestRows(
     });
   }
 
+  const heartbeat = setInterval(() => {
+    staging.heartbeat().catch(() => undefined);
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
   try {
     let chunk: IngestRow[] = [];
     const flush = async () => {
@@ -148,7 +177,12 @@ export async function ingestRows(
 
     const discard =
       Boolean(options.dryRun) || (Boolean(options.strict) && rejectedByConversation.size > 0);
-    if (!discard) await deps.batchStore.ensureBatch(batchId, batchSettings);
+    if (!discard) {
+      await deps.batchStore.ensureBatch(batchId, batchSettings);
+      if ((await deps.batchStore.status(batchId))?.state === 'cancelled')
+        throw new BatchCancelledError(batchId);
+      await staging.openOrder();
+    }
 
     if (discard) {
       // Would have been accepted: a dry run reports them so.
@@ -184,7 +218,6 @@ export async function ingestRows(
       }
       if (toQueue.length > 0) await deps.turnQueue.addTurns(batchId, toQueue, { delayMs });
     }
-    if (!discard) await staging.commitOrder(SETTLE_CHUNK);
 
     if (!discard && deps.metrics) {
       deps.metrics.ingestRows.inc({ result: 'accepted' }, turns);
@@ -205,11 +238,13 @@ export async function ingestRows(
       discarded: discard,
     };
   } finally {
-    await staging.cleanup().catch(() => undefined);
+    clearInterval(heartbeat);
+    // After a commit only bookkeeping is left; after a failure, rows that were never committed.
+    await staging.drop().catch(() => undefined);
   }
 }
 
-function toStagedRow(row: IngestRow): StagedRow {
+function toStagedRow(row: IngestRow, seq: number): StagedRow {
   const names = Object.keys(row.variables);
   return {
     conversationId: row.conversationId,
@@ -220,5 +255,6 @@ function toStagedRow(row: IngestRow): StagedRow {
     timezone: row.timezone ?? '',
     variablesJson: names.length > 0 ? JSON.stringify(row.variables) : '',
     bad: row.errors.length > 0,
+    seq,
   };
 }

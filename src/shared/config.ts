@@ -49,6 +49,11 @@ export interface Config {
   readonly apiJsonLimitBytes: number;
   /** Largest CSV upload (raw or a multipart file) of `chatbatch api`, in bytes. Default 200 MB. */
   readonly apiCsvLimitBytes: number;
+  /**
+   * Most turns in one conversation, at ingest and when turns are appended. Bounds what one
+   * conversation costs in Redis and in a results page. Default 1000.
+   */
+  readonly maxTurns: number;
 }
 
 const int = (min: number, max: number) =>
@@ -119,6 +124,7 @@ const envSchema = z.object({
   CHATBATCH_API_CSV_LIMIT_MB: positiveNumber
     .pipe(z.number().gt(0, 'must be greater than 0').max(65_536, 'must be at most 65536'))
     .default(200),
+  CHATBATCH_MAX_TURNS: int(1, 100_000).default(1000),
 });
 
 /** A configuration error: names every bad variable and the rule it broke. */
@@ -166,5 +172,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     watchdogIntervalMs: e.CHATBATCH_WATCHDOG_INTERVAL_MS,
     apiJsonLimitBytes: Math.round(e.CHATBATCH_API_JSON_LIMIT_MB * 1024 * 1024),
     apiCsvLimitBytes: Math.round(e.CHATBATCH_API_CSV_LIMIT_MB * 1024 * 1024),
+    maxTurns: e.CHATBATCH_MAX_TURNS,
   });
 }

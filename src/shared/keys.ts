@@ -9,7 +9,10 @@ export interface Keys {
   readonly bullPrefix: string;
   /** Hash: a batch's settings, state and counters. */
   batch(batchId: string): string;
-  /** List: the batch's turns in input order, as `conversationId \u001f turn`. */
+  /**
+   * Sorted set: the batch's committed turns, `conversationId \u001f turn`, scored by their place
+   * in the input (see lua-ingest.ts). Its turn-1 members are the batch's committed conversations.
+   */
   order(batchId: string): string;
   /** Hash: one conversation (field `m` its settings and state, `t<k>` its turn k). */
   conversation(batchId: string, conversationId: string): string;
@@ -19,6 +22,8 @@ export interface Keys {
   parked(batchId: string): string;
   /** Prefix of one ingest run's staging keys (see the ingest scripts). */
   readonly stagingPrefix: string;
+  /** Hash: ingest runs that may have staged rows, run id → batch id (the watchdog drops dead ones). */
+  readonly stagingRuns: string;
   /** The key prefix of a batch's conversations (the conversation id follows). */
   conversationPrefix(batchId: string): string;
   /** Sorted set: batch ids by creation time. */
@@ -29,6 +34,8 @@ export interface Keys {
   readonly authPause: string;
   /** String: lock so that one worker at a time runs the stuck-work watchdog. */
   readonly watchdogLock: string;
+  /** Hash: conversations the watchdog saw without a job at its last sweep, id → `turn:since`. */
+  watchdogSuspects(batchId: string): string;
   /** Hash: a recurring schedule's definition (see producer/schedules). */
   schedule(name: string): string;
   /** Sorted set: schedule names. */
@@ -49,11 +56,13 @@ export function makeKeys(prefix: string): Keys {
     failed: (b: string) => `${tag}:b:${b}:failed`,
     parked: (b: string) => `${tag}:b:${b}:parked`,
     stagingPrefix: `${tag}:staging:`,
+    stagingRuns: `${tag}:staging-runs`,
     conversationPrefix: (b: string) => `${tag}:c:${b}:`,
     batches: `${tag}:batches`,
     jobPrefix: `${tag}:${QUEUE_NAME}:`,
     authPause: `${tag}:auth-pause`,
     watchdogLock: `${tag}:watchdog`,
+    watchdogSuspects: (b: string) => `${tag}:b:${b}:suspects`,
     schedule: (name: string) => `${tag}:schedule:${name}`,
     schedules: `${tag}:schedules`,
     idempotency: (digest: string) => `${tag}:idem:${digest}`,

@@ -28,8 +28,10 @@ export function createAppendStore(deps: {
   keys: Keys;
   /** How long the batch's keys live after this write, in seconds (CHATBATCH_RETENTION_DAYS). */
   retentionSeconds: number;
+  /** Most turns per conversation (CHATBATCH_MAX_TURNS). */
+  maxTurns: number;
 }): AppendStore {
-  const { redis, keys, retentionSeconds } = deps;
+  const { redis, keys, retentionSeconds, maxTurns } = deps;
   const run = storeScripts(redis);
   return {
     async appendTurn(batchId, conversationId, turn) {
@@ -42,6 +44,7 @@ export function createAppendStore(deps: {
         turn.input,
         names.length > 0 ? JSON.stringify(turn.variables) : '',
         retentionSeconds,
+        maxTurns,
       ])) as (string | number)[];
       const kind = reply[0];
       switch (kind) {

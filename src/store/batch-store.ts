@@ -4,7 +4,7 @@ import type { BatchStatus, TurnRecord } from '../shared/records.js';
 import { batchStatusFromHash } from './batch-status.js';
 import type { SendWindow } from '../shared/send-window.js';
 import { storeScripts } from './scripts.js';
-import { turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
+import { turnRecordFields, turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
 
 /** A conversation's next turn that needs a job. */
 export interface TurnRef {
@@ -47,6 +47,12 @@ export interface BatchSettings {
 
 const SEPARATOR = '\u001f';
 
+/** `conversationId \u001f turn`, as the order holds it. */
+function parseOrderEntry(entry: string): TurnRef {
+  const cut = entry.lastIndexOf(SEPARATOR);
+  return { conversationId: entry.slice(0, cut), turn: Number(entry.slice(cut + 1)) };
+}
+
 function pairs(reply: unknown[]): TurnRef[] {
   const refs: TurnRef[] = [];
   for (let i = 0; i < reply.length; i += 2) {
@@ -64,11 +70,12 @@ export function createBatchStore(deps: {
   const { redis, keys, now, retentionSeconds } = deps;
   const run = storeScripts(redis);
 
-  async function* orderEntries(batchId: string, pageSize: number): AsyncGenerator<string[]> {
+  /** The batch's order, a page at a time (by rank: each page is one bounded ZRANGE). */
+  async function* orderEntries(batchId: string, pageSize: number): AsyncGenerator<TurnRef[]> {
     for (let start = 0; ; start += pageSize) {
-      const page = await redis.lrange(keys.order(batchId), start, start + pageSize - 1);
+      const page = await redis.zrange(keys.order(batchId), start, start + pageSize - 1);
       if (page.length === 0) return;
-      yield page;
+      yield page.map(parseOrderEntry);
       if (page.length < pageSize) return;
     }
   }
@@ -119,10 +126,8 @@ export function createBatchStore(deps: {
     async closeConversations(batchId, as) {
       let cancelled = 0;
       for await (const page of orderEntries(batchId, 1000)) {
-        // Each conversation appears once with turn 1 in the order list.
-        const ids = page
-          .filter((entry) => entry.endsWith(`${SEPARATOR}1`))
-          .map((entry) => entry.slice(0, -2));
+        // Each committed conversation appears once with turn 1 in the order.
+        const ids = page.filter((ref) => ref.turn === 1).map((ref) => ref.conversationId);
         if (ids.length === 0) continue;
         cancelled += Number(
           await run('cbCancelConversations', [
@@ -158,19 +163,33 @@ export function createBatchStore(deps: {
     },
 
     async *results(batchId, pageSize = 1000) {
-      for await (const page of orderEntries(batchId, pageSize)) {
-        const refs = page.map((entry) => {
-          const cut = entry.lastIndexOf(SEPARATOR);
-          return { conversationId: entry.slice(0, cut), turn: Number(entry.slice(cut + 1)) };
-        });
-        const distinct = [...new Set(refs.map((ref) => ref.conversationId))];
+      for await (const refs of orderEntries(batchId, pageSize)) {
+        // Only the fields of the page's turns: a long conversation costs a page what its turns
+        // on that page cost, not its whole hash.
+        const turnsOf = new Map<string, number[]>();
+        for (const ref of refs) {
+          const list = turnsOf.get(ref.conversationId) ?? [];
+          list.push(ref.turn);
+          turnsOf.set(ref.conversationId, list);
+        }
         const pipeline = redis.pipeline();
-        for (const id of distinct) pipeline.hgetall(keys.conversation(batchId, id));
+        const asked: [string, string[]][] = [];
+        for (const [id, turns] of turnsOf) {
+          const fields = turnRecordFields(turns);
+          asked.push([id, fields]);
+          pipeline.hmget(keys.conversation(batchId, id), ...fields);
+        }
         const replies = (await pipeline.exec()) ?? [];
         const hashes = new Map<string, Record<string, string>>();
-        distinct.forEach((id, i) =>
-          hashes.set(id, (replies[i]?.[1] ?? {}) as Record<string, string>),
-        );
+        asked.forEach(([id, fields], i) => {
+          const values = (replies[i]?.[1] ?? []) as (string | null)[];
+          const hash: Record<string, string> = {};
+          fields.forEach((field, j) => {
+            const value = values[j];
+            if (value !== null && value !== undefined) hash[field] = value;
+          });
+          hashes.set(id, hash);
+        });
         for (const ref of refs) {
           const record = turnRecordFromHash(
             batchId,

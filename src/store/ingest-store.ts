@@ -16,10 +16,12 @@ export interface StagedRow {
   variablesJson: string;
   /** The row failed validation: its conversation will be rejected whole. */
   bad: boolean;
+  /** 1-based place of the row in this run's input: its turn's place in the batch's order. */
+  seq: number;
 }
 
 /** Per-row verdict of staging (see STAGE_ROWS). */
-export type StageCode = 'S' | 's' | 'D' | 'd' | 'A' | 'P';
+export type StageCode = 'S' | 's' | 'D' | 'd' | 'A' | 'P' | 'G' | 'T';
 
 export interface CommittedConversation {
   conversationId: string;
@@ -29,7 +31,9 @@ export interface CommittedConversation {
 
 /**
  * The staging area of one ingest run: rows go in as they are read, then the run either
- * commits (valid conversations become pending, rejected ones vanish) or discards.
+ * commits (valid conversations become pending and take their place in the batch's order, in one
+ * script per chunk) or discards. A run that fails or dies leaves nothing visible: `drop()`
+ * deletes its staging at once, and the watchdog drops the staging of runs that died.
  */
 export interface IngestStore {
   stage(rows: readonly StagedRow[]): Promise<StageCode[]>;
@@ -39,17 +43,28 @@ export interface IngestStore {
    */
   stageStandalone(rows: readonly StagedRow[]): Promise<('S' | 'D')[]>;
   /**
+   * Takes this run's place in the batch's order (call once, after the batch exists, before
+   * committing): turns of a later run come after this run's in results.
+   */
+  openOrder(): Promise<void>;
+  /**
    * Makes the next chunk of staged standalone conversations pending and returns their ids
    * ([] when all are done); with `discard`, deletes them all and returns [].
    */
   settleStandalone(discard: boolean, chunk: number): Promise<string[]>;
   /** Commits or discards the next chunk of staged conversations; [] when all are done. */
   settleNext(discard: boolean, chunk: number): Promise<CommittedConversation[]>;
-  /** Appends the staged turns of accepted conversations to the batch's input order. */
-  commitOrder(chunk: number): Promise<void>;
-  /** Deletes the run's own bookkeeping keys. */
-  cleanup(): Promise<void>;
+  /** Tells the watchdog this run is alive (the staging of a silent run is dropped). */
+  heartbeat(): Promise<void>;
+  /** Deletes whatever the run still has staged, and its bookkeeping keys. */
+  drop(): Promise<void>;
 }
+
+/** A run that has not said it is alive for this long is dead (see the liveness key). */
+export const STAGING_ALIVE_SECONDS = 300;
+
+/** Staged rows never outlive this, nor the batch retention. */
+const STAGING_MAX_SECONDS = 86_400;
 
 /** A row's script arguments, in the order the staging scripts read them. */
 function rowArgs(row: StagedRow): (string | number)[] {
@@ -64,38 +79,76 @@ function rowArgs(row: StagedRow): (string | number)[] {
   ];
 }
 
+/** The keys of one ingest run's staging. */
+export function stagingKeysOf(keys: Keys, runId: string) {
+  const base = `${keys.stagingPrefix}${runId}`;
+  return {
+    conversations: base,
+    duplicates: `${base}:dup`,
+    standalone: `${base}:solo`,
+    alive: `${base}:alive`,
+  };
+}
+
+/** Drops a run's staging in chunks (see DROP_STAGING); safe to repeat. */
+export async function dropStaging(
+  redis: Redis,
+  keys: Keys,
+  batchId: string,
+  runId: string,
+): Promise<void> {
+  const run = storeScripts(redis);
+  const staging = stagingKeysOf(keys, runId);
+  let left = 1;
+  while (left > 0) {
+    left = Number(
+      await run('cbDropStaging', [
+        staging.conversations,
+        staging.standalone,
+        staging.duplicates,
+        staging.alive,
+        keys.stagingRuns,
+        keys.conversationPrefix(batchId),
+        runId,
+        1000,
+      ]),
+    );
+  }
+}
+
 export function createIngestStore(deps: {
   redis: Redis;
   keys: Keys;
   batchId: string;
   runId: string;
   retentionSeconds: number;
+  /** Most turns per conversation (CHATBATCH_MAX_TURNS). */
+  maxTurns: number;
 }): IngestStore {
   const { redis, keys, batchId, runId, retentionSeconds } = deps;
   const run = storeScripts(redis);
-  const base = `${keys.stagingPrefix}${runId}`;
-  const stagingKeys = {
-    conversations: base,
-    order: `${base}:order`,
-    duplicates: `${base}:dup`,
-    standalone: `${base}:solo`,
-    alive: `${base}:alive`,
-  };
+  const stagingKeys = stagingKeysOf(keys, runId);
+  const stagingTtl = Math.min(STAGING_MAX_SECONDS, retentionSeconds);
   const conversationPrefix = keys.conversationPrefix(batchId);
+  // This run's place in the batch's order (runs × 2^32, see lua-ingest.ts); 0 until opened.
+  let orderBase = 0;
 
   return {
     async stage(rows) {
       if (rows.length === 0) return [];
       const args: (string | number)[] = [
         stagingKeys.conversations,
-        stagingKeys.order,
         stagingKeys.duplicates,
         stagingKeys.alive,
+        keys.stagingRuns,
         conversationPrefix,
         runId,
         keys.stagingPrefix,
+        stagingTtl,
+        deps.maxTurns,
+        batchId,
       ];
-      for (const row of rows) args.push(...rowArgs(row), row.bad ? '1' : '0');
+      for (const row of rows) args.push(...rowArgs(row), row.bad ? '1' : '0', row.seq);
       const codes = String(await run('cbStageRows', args));
       return codes.split('') as StageCode[];
     },
@@ -105,12 +158,20 @@ export function createIngestStore(deps: {
       const args: (string | number)[] = [
         stagingKeys.standalone,
         stagingKeys.alive,
+        keys.stagingRuns,
         conversationPrefix,
         runId,
         keys.stagingPrefix,
+        stagingTtl,
+        batchId,
       ];
-      for (const row of rows) args.push(...rowArgs(row));
+      for (const row of rows) args.push(...rowArgs(row), row.seq);
       return String(await run('cbStageStandalone', args)).split('') as ('S' | 'D')[];
+    },
+
+    async openOrder() {
+      const runs = await redis.hincrby(keys.batch(batchId), 'runs', 1);
+      orderBase = runs * 2 ** 32;
     },
 
     async settleStandalone(discard, chunk) {
@@ -124,6 +185,7 @@ export function createIngestStore(deps: {
           chunk,
           retentionSeconds,
           discard ? '1' : '0',
+          orderBase,
         ])) as string[];
         if (accepted.length > 0) return accepted;
         if ((await redis.llen(stagingKeys.standalone)) === 0) return [];
@@ -131,16 +193,16 @@ export function createIngestStore(deps: {
     },
 
     async settleNext(discard, chunk) {
-      const ids = await redis.lpop(stagingKeys.conversations, chunk);
-      if (!ids || ids.length === 0) return [];
-      await redis.set(stagingKeys.alive, '1', 'EX', 300);
       const reply = (await run('cbCommitStaged', [
         keys.batch(batchId),
+        keys.order(batchId),
+        stagingKeys.conversations,
         conversationPrefix,
         runId,
         retentionSeconds,
         discard ? '1' : '0',
-        ...ids,
+        orderBase,
+        chunk,
       ])) as (string | number)[];
       const settled: CommittedConversation[] = [];
       for (let i = 0; i < reply.length; i += 3) {
@@ -154,23 +216,10 @@ export function createIngestStore(deps: {
       return settled;
     },
 
-    async commitOrder(chunk) {
-      let left = 1;
-      while (left > 0) {
-        left = Number(
-          await run('cbCommitOrder', [
-            stagingKeys.order,
-            keys.order(batchId),
-            conversationPrefix,
-            chunk,
-            retentionSeconds,
-          ]),
-        );
-      }
+    async heartbeat() {
+      await redis.set(stagingKeys.alive, '1', 'EX', STAGING_ALIVE_SECONDS);
     },
 
-    async cleanup() {
-      await redis.del(...Object.values(stagingKeys));
-    },
+    drop: () => dropStaging(redis, keys, batchId, runId),
   };
 }

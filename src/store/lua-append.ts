@@ -11,14 +11,18 @@ import { LUA_COMMON } from './lua-common.js';
  *   turn's chatId;
  * - it completed (every turn sent): it becomes active again at the new turn (`k` = n + 1) and
  *   the caller must queue that turn; BEGIN_TURN sends it with turn n's chatId;
- * - it is cancelled, ended by the agent, failed or expired, or its batch is cancelled: refused.
+ * - it is cancelled, ended by the agent, failed or expired, or its batch is cancelled: refused;
+ * - it has CHATBATCH_MAX_TURNS turns already: refused (`turn-limit`).
  *   An ended chat cannot be continued upstream; a failed conversation has turns waiting for
  *   retry-failed, and a turn appended behind them would wait unseen.
  *
- * KEYS: 1 conversation, 2 batch, 3 batch order list.
- * ARGV: 1 conversation id, 2 input, 3 the turn's variables JSON ('' for none), 4 retention s.
+ * The new turn goes last in the batch's order (a run of its own: see lua-ingest.ts).
+ * KEYS: 1 conversation, 2 batch, 3 batch order (sorted set).
+ * ARGV: 1 conversation id, 2 input, 3 the turn's variables JSON ('' for none), 4 retention s,
+ * 5 most turns per conversation.
  * Returns {'queue', turn} (reactivated: queue it), {'appended', turn}, {'refused', reason}
- * (reason: the conversation state, or 'batch-cancelled'), {'no-batch'} or {'no-conversation'}.
+ * (reason: the conversation state, 'batch-cancelled' or 'turn-limit'), {'no-batch'} or
+ * {'no-conversation'}.
  */
 export const APPEND_TURN = `${LUA_COMMON}
 local ttl = tonumber(ARGV[4])
@@ -30,12 +34,14 @@ local s, n = f[1], tonumber(f[2])
 if not s or not n then return {'no-conversation'} end
 if s ~= 'pending' and s ~= 'active' and s ~= 'completed' then return {'refused', s} end
 if batchState == 'cancelled' then return {'refused', 'batch-cancelled'} end
+if n >= tonumber(ARGV[5]) then return {'refused', 'turn-limit'} end
 local t = n + 1
 redis.call('HSET', KEYS[1], 'n', t, 'i' .. t, ARGV[2], 's' .. t, 'pending')
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'v' .. t, ARGV[3]) end
 bump(KEYS[2], 't:total', 1)
 bump(KEYS[2], 't:pending', 1)
-redis.call('RPUSH', KEYS[3], ARGV[1] .. '\\31' .. t)
+local runs = redis.call('HINCRBY', KEYS[2], 'runs', 1)
+redis.call('ZADD', KEYS[3], string.format('%.0f', runs * 4294967296 + 1), ARGV[1] .. '\\31' .. t)
 redis.call('EXPIRE', KEYS[1], ttl)
 redis.call('EXPIRE', KEYS[2], ttl)
 redis.call('EXPIRE', KEYS[3], ttl)

@@ -59,6 +59,12 @@ local function applyCounts(ttl)
   counts = {}
   finishChecks = {}
 end
+-- The per-turn field names prefix .. 1 … prefix .. n, for HMGET and HDEL.
+local function turnFields(prefix, n)
+  local names = {}
+  for j = 1, n do names[j] = prefix .. j end
+  return names
+end
 -- Marks every still-pending turn after 'from' with 'to' (skipped, cancelled, expired).
 local function closeRemaining(ckey, bkey, from, n, to)
   local moved = 0

@@ -10,7 +10,7 @@ import { LUA_COMMON } from './lua-common.js';
  * conversation id, k. Returns, per turn, one of:
  *   {'gone'}                     the conversation no longer exists (retention, never staged)
  *   {'recorded', nextK, state}   turn k is recorded already: only make sure the next is queued
- *   {'done', state}              the conversation is finished, cancelled or (now) expired
+ *   {'done', state}              the conversation is finished, or (now) cancelled or expired
  *   {'stale', nextK}             the job is for another turn than the next one
  *   {'parked'}                   the batch is paused: set aside until resume
  *   {'wait', until}              the batch is scheduled later: come back then
@@ -33,6 +33,15 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs)
   if f[4] == 'completed' then return {'recorded', f[2], s} end
   if s ~= 'pending' and s ~= 'active' then return {'done', s} end
   if tonumber(f[2]) ~= k then return {'stale', f[2]} end
+  if batchState == 'cancelled' then
+    -- Committed after the cancel swept the batch (an ingest racing it): never sent.
+    closeRemaining(ckey, bkey, 0, tonumber(f[5]), 'cancelled')
+    redis.call('HSET', ckey, 's', 'cancelled')
+    redis.call('HDEL', ckey, 'lease')
+    moveCount(bkey, 'c', s, 'cancelled', 1)
+    checkFinished(bkey, now)
+    return {'done', 'cancelled'}
+  end
   if batchState == 'paused' then
     redis.call('SADD', pkey, cid)
     return {'parked'}

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.js';
 import type { TurnRef } from './batch-store.js';
 import { storeScripts } from './scripts.js';
+import { stagingKeysOf } from './ingest-store.js';
 
 /** Why the whole queue is paused, when the vendor refused our API key. */
 export interface AuthPause {
@@ -15,12 +16,28 @@ export interface AuthPause {
  * watchdog's scan and the vendor-credential pause flag.
  */
 export interface MaintenanceStore {
-  /** Batches that still have pending or active conversations and are running. */
-  runningBatches(): Promise<string[]>;
+  /**
+   * Batches that still have pending or active conversations and are not cancelled (running,
+   * scheduled or paused): the ones whose conversations may need a job.
+   */
+  unfinishedBatches(): Promise<string[]>;
   /** Unfinished batches whose deadline (expireAt) has passed. */
   overdueBatches(now: number): Promise<string[]>;
   /** Conversations of a batch that should be moving but have no job (see FIND_STUCK). */
   findStuck(batchId: string, now: number, chunk?: number): Promise<TurnRef[]>;
+  /**
+   * Of the conversations `findStuck` reports now, those it also reported, at the same turn,
+   * at the previous sweep (at least `minAgeMs` ago): stuck for real, not caught in the moment
+   * between two steps of a healthy run. Remembers the rest for the next sweep.
+   */
+  confirmStuck(
+    batchId: string,
+    found: TurnRef[],
+    now: number,
+    minAgeMs: number,
+  ): Promise<TurnRef[]>;
+  /** Ingest runs whose liveness key expired while they still had rows staged: run → batch. */
+  deadIngestRuns(): Promise<{ runId: string; batchId: string }[]>;
   /** Takes the watchdog lock for `ms`; false when another worker holds it. */
   takeWatchdogLock(owner: string, ms: number): Promise<boolean>;
   /** Records why the queue was paused and marks every running batch paused. */
@@ -58,12 +75,14 @@ export function createMaintenanceStore(deps: { redis: Redis; keys: Keys }): Main
         (state, unfinished, expireAt) => state !== null && unfinished > 0 && expireAt <= now,
       ),
 
-    runningBatches: () =>
-      batchesInState((state, unfinished) => state === 'running' && unfinished > 0),
+    unfinishedBatches: () =>
+      batchesInState(
+        (state, unfinished) => state !== null && state !== 'cancelled' && unfinished > 0,
+      ),
 
     async findStuck(batchId, now, chunk = 1000) {
       const stuck: TurnRef[] = [];
-      const length = await redis.llen(keys.order(batchId));
+      const length = await redis.zcard(keys.order(batchId));
       for (let start = 0; start < length; start += chunk) {
         const reply = (await run('cbFindStuck', [
           keys.order(batchId),
@@ -80,6 +99,39 @@ export function createMaintenanceStore(deps: { redis: Redis; keys: Keys }): Main
         }
       }
       return stuck;
+    },
+
+    async confirmStuck(batchId, found, now, minAgeMs) {
+      const key = keys.watchdogSuspects(batchId);
+      const seen = await redis.hgetall(key);
+      const confirmed: TurnRef[] = [];
+      const again: Record<string, string> = {};
+      for (const ref of found) {
+        const [turn, since] = (seen[ref.conversationId] ?? '').split(':').map(Number);
+        if (turn === ref.turn && since !== undefined && now - since >= minAgeMs) {
+          confirmed.push(ref);
+        } else {
+          again[ref.conversationId] = `${ref.turn}:${turn === ref.turn && since ? since : now}`;
+        }
+      }
+      // Only this sweep's suspects are kept: one that moved on is forgotten.
+      const write = redis.multi().del(key);
+      if (Object.keys(again).length > 0)
+        write.hset(key, again).pexpire(key, Math.max(60_000, minAgeMs * 4));
+      await write.exec();
+      return confirmed;
+    },
+
+    async deadIngestRuns() {
+      const runs = await redis.hgetall(keys.stagingRuns);
+      const ids = Object.keys(runs);
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const runId of ids) pipeline.exists(stagingKeysOf(keys, runId).alive);
+      const alive = (await pipeline.exec()) ?? [];
+      return ids
+        .filter((_, i) => Number(alive[i]?.[1] ?? 1) === 0)
+        .map((runId) => ({ runId, batchId: runs[runId]! }));
     },
 
     async takeWatchdogLock(owner, ms) {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import {
-  COMMIT_ORDER,
   COMMIT_STAGED,
+  DROP_STAGING,
   SETTLE_STANDALONE,
   STAGE_ROWS,
   STAGE_STANDALONE,
@@ -14,9 +14,9 @@ import { IDEMPOTENCY_SWAP } from './lua-idempotency.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
-  cbCommitStaged: { numberOfKeys: 1, lua: COMMIT_STAGED },
-  cbCommitOrder: { numberOfKeys: 2, lua: COMMIT_ORDER },
-  cbStageStandalone: { numberOfKeys: 2, lua: STAGE_STANDALONE },
+  cbCommitStaged: { numberOfKeys: 3, lua: COMMIT_STAGED },
+  cbDropStaging: { numberOfKeys: 5, lua: DROP_STAGING },
+  cbStageStandalone: { numberOfKeys: 3, lua: STAGE_STANDALONE },
   cbSettleStandalone: { numberOfKeys: 3, lua: SETTLE_STANDALONE },
   cbBeginTurns: { numberOfKeys: 1, lua: BEGIN_TURNS },
   cbRecordTurns: { numberOfKeys: 1, lua: RECORD_TURNS },

@@ -38,6 +38,16 @@ export function turnRecordFromHash(
   };
 }
 
+/** The conversation hash fields `turnRecordFromHash` reads for these turns. */
+export function turnRecordFields(turns: readonly number[]): string[] {
+  const fields = new Set<string>(['ag', 'p']);
+  for (const k of turns) {
+    for (const f of ['i', 'r', 's', 'e', 'l', 'c', 'a']) fields.add(`${f}${k}`);
+    if (k > 1) fields.add(`c${k - 1}`);
+  }
+  return [...fields];
+}
+
 /** All turns of one conversation hash, in turn order. */
 export function turnRecordsOfConversation(
   batchId: string,

@@ -18,6 +18,7 @@ import { startWatchdog } from './watchdog.js';
 import type { MaintenanceStore } from '../store/maintenance-store.js';
 import type { BatchStore } from '../store/batch-store.js';
 import type { TurnStore } from '../store/turn-store.js';
+import { dropStaging } from '../store/ingest-store.js';
 import { rateLimiterWindow } from './rate-limiter-window.js';
 
 export interface RunningWorker {
@@ -149,6 +150,7 @@ export async function startWorker(deps: {
       metrics.conversations.inc({ result: 'expired' }, expired);
       return expired;
     },
+    dropStaging: (batchId, runId) => dropStaging(redis, keys, batchId, runId),
     turnQueue,
     logger,
     now,

@@ -59,13 +59,7 @@ describe('ingest, fuzzed into Redis', () => {
         let report;
         try {
           report = await ingestRows(
-            {
-              redis: producer.redis,
-              keys: producer.keys,
-              batchStore: producer.batchStore,
-              turnQueue: producer.turnQueue,
-              retentionSeconds: 3600,
-            },
+            { ...producer.ingestDeps(), retentionSeconds: 3600 },
             readCsvRows(Readable.from([text]), { source: 'fuzz.csv' }),
             { batchId, strict },
           );
@@ -83,7 +77,7 @@ describe('ingest, fuzzed into Redis', () => {
         expect(status!.conversations.total).toBe(report.accepted);
         expect(status!.conversations.pending).toBe(report.accepted);
         expect(status!.turns.total).toBe(report.turns);
-        expect(await producer.redis.llen(producer.keys.order(batchId))).toBe(report.turns);
+        expect(await producer.redis.zcard(producer.keys.order(batchId))).toBe(report.turns);
         expect(await keysMatching(`{${prefix}}:c:${batchId}:*`)).toHaveLength(report.accepted);
         const rejected = new Set(report.rejectedRows.map((r) => r.conversationId));
         expect(rejected.size).toBe(report.rejected);

@@ -258,13 +258,7 @@ describe('graceful shutdown and restarts', () => {
 
 function ingestText(producer: ProducerContext, text: string, batchId: string) {
   return ingestRows(
-    {
-      redis: producer.redis,
-      keys: producer.keys,
-      batchStore: producer.batchStore,
-      turnQueue: producer.turnQueue,
-      retentionSeconds: producer.config.retentionSeconds,
-    },
+    producer.ingestDeps(),
     readCsvRows(Readable.from([text]), { source: 'restarts.csv' }),
     { batchId },
   );

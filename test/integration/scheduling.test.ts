@@ -93,13 +93,7 @@ describe('scheduling', () => {
       connection: workerRedis,
       bullPrefix: keys.bullPrefix,
       schedules,
-      ingest: {
-        redis,
-        keys,
-        batchStore: pipeline.producer.batchStore,
-        turnQueue: pipeline.producer.turnQueue,
-        retentionSeconds: 3600,
-      },
+      ingest: pipeline.producer.ingestDeps(),
       logger: createLogger('silent'),
     });
     cleanups.push(() => runner.close());

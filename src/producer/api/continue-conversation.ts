@@ -11,6 +11,8 @@ const REFUSALS: Record<string, (conversationId: string, batchId: string) => stri
   failed: (c, b) =>
     `conversation ${c} failed; retry it first (POST /v1/batches/${b}/retry-failed), then continue it`,
   expired: (c) => `conversation ${c} expired; it cannot be continued`,
+  'turn-limit': (c) =>
+    `conversation ${c} has as many turns as CHATBATCH_MAX_TURNS allows; start a new conversation`,
 };
 
 export const conversationNotFound = (batchId: string, conversationId: string) =>

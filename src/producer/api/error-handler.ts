@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import { BatchNotFoundError } from '../batch-control.js';
 import { CsvFileError } from '../csv/index.js';
+import { BatchCancelledError } from '../ingest.js';
 import {
   ApiError,
   batchNotFound,
@@ -56,6 +57,8 @@ export function errorAnswer(
   }
   if (error instanceof BatchNotFoundError) return answer(batchNotFound(error.batchId));
   if (error instanceof CsvFileError) return answer(new ApiError('invalid_csv', error.message));
+  if (error instanceof BatchCancelledError)
+    return answer(new ApiError('batch_cancelled', error.message));
 
   const e = error as Partial<FastifyError>;
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')

@@ -26,8 +26,10 @@ export class RowBuilder {
     else checkMaxLength(input, CHAT_LIMITS.inputMax, 'input', errors);
 
     const agentId = readCell(cells, index.agent_id, 'agent_id', errors) || this.defaultAgentId;
-    if (agentId === undefined) errors.push('agent_id: empty and no --agent-id given');
-    else checkMaxLength(agentId, CHAT_LIMITS.agentIdMax, 'agent_id', errors);
+    if (agentId !== undefined) checkMaxLength(agentId, CHAT_LIMITS.agentIdMax, 'agent_id', errors);
+    // A row that is a whole conversation needs an agent; in a file with conversation_id, a later
+    // row inherits its conversation's agent, and staging checks the first row (only it knows).
+    else if (index.conversation_id < 0) errors.push('agent_id: empty and no --agent-id given');
 
     const conversationCell = readCell(cells, index.conversation_id, 'conversation_id', errors);
     checkMaxLength(conversationCell, CONVERSATION_ID_MAX_LENGTH, 'conversation_id', errors);
