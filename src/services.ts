@@ -9,6 +9,7 @@ import { createAppendStore, type AppendStore } from './store/append-store.js';
 import { createBatchStore, type BatchStore } from './store/batch-store.js';
 import { createMaintenanceStore, type MaintenanceStore } from './store/maintenance-store.js';
 import { createTurnStore, type TurnStore } from './store/turn-store.js';
+import { createSuppressionStore, type SuppressionStore } from './store/suppression-store.js';
 import type { IngestDeps } from './producer/ingest.js';
 import {
   createScheduleService,
@@ -39,6 +40,8 @@ export interface Services {
   readonly maintenance: MaintenanceStore;
   readonly turnStore: TurnStore;
   readonly appendStore: AppendStore;
+  /** The suppression list (contact rules). */
+  readonly suppressions: SuppressionStore;
   /** The BullMQ queue of turns, built on first use (read-only commands never need it). */
   readonly turnQueue: TurnQueue;
   /** Recurring runs, built on first use. */
@@ -108,7 +111,13 @@ export async function openServices(
     redis,
     batchStore,
     maintenance: createMaintenanceStore({ redis, keys }),
-    turnStore: createTurnStore({ redis, keys, retentionSeconds }),
+    turnStore: createTurnStore({
+      redis,
+      keys,
+      retentionSeconds,
+      optOutWords: config.optOutWords,
+    }),
+    suppressions: createSuppressionStore({ redis, keys, now }),
     appendStore: createAppendStore({ redis, keys, retentionSeconds, maxTurns: config.maxTurns }),
     get turnQueue() {
       if (!turnQueue) {
@@ -134,6 +143,7 @@ export async function openServices(
         metrics,
         retentionSeconds,
         maxTurns: config.maxTurns,
+        defaultFrequencyCap: config.frequencyCap,
       };
     },
     async close() {

@@ -9,6 +9,7 @@ import { configFrom, openProducer } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { createProgress } from './progress.js';
 import { scheduleOptions, type ScheduleFlags } from './schedule-flags.js';
+import { frequencyCapFlag } from './contact-flags.js';
 
 interface IngestFlags extends ScheduleFlags {
   batch: string;
@@ -17,6 +18,7 @@ interface IngestFlags extends ScheduleFlags {
   dryRun?: boolean;
   strict?: boolean;
   json?: boolean;
+  frequencyCap?: string;
 }
 
 const MAX_LISTED_REJECTIONS = 20;
@@ -61,8 +63,13 @@ export function registerIngest(program: Command): void {
       '--window <spec>',
       'send only inside "DAYS HH:MM-HH:MM [ZONE]" of each recipient\'s time',
     )
+    .option(
+      '--frequency-cap <N/PERIOD>',
+      'at most N conversations started per recipient in PERIOD, across batches (e.g. 1/7d; "none")',
+    )
     .action(async (file: string, flags: IngestFlags) => {
       const schedule = scheduleOptions(flags, Date.now());
+      const frequencyCap = frequencyCapFlag(flags.frequencyCap);
       if (!BATCH_ID_PATTERN.test(flags.batch)) {
         throw new CliError(`--batch: must be ${BATCH_ID_RULE}`, EXIT.usage);
       }
@@ -91,6 +98,7 @@ export function registerIngest(program: Command): void {
           dryRun: flags.dryRun,
           strict: flags.strict,
           ...schedule,
+          frequencyCap,
           onProgress: (n) => progress?.update(n),
         });
         progress?.stop();

@@ -18,6 +18,11 @@ export interface IngestRow {
   /** The recipient's IANA time zone; undefined when empty. */
   timezone: string | undefined;
   /**
+   * The person the conversation reaches (a phone number, an email, a CRM id), for the contact
+   * rules; never sent to the vendor. Later rows may leave it empty. Undefined when empty.
+   */
+  recipientId?: string | undefined;
+  /**
    * Dynamic variables: name → text, non-empty values only. A prototype-free object, so a name
    * such as `__proto__` or `constructor` is a plain own key.
    */

@@ -7,6 +7,7 @@ import { createIngestStore, type StagedRow } from '../store/ingest-store.js';
 import type { TurnQueue } from '../shared/turn-queue.js';
 import type { IngestReport, RejectedRow } from './ingest-report.js';
 import type { SendWindow } from '../shared/send-window.js';
+import type { FrequencyCap } from '../shared/frequency-cap.js';
 import type { IngestRow } from './ingest-row.js';
 
 export type { IngestRow } from './ingest-row.js';
@@ -27,6 +28,11 @@ export interface IngestOptions {
   expireAt?: number;
   /** Send only inside this window of each recipient's local time. */
   window?: SendWindow;
+  /**
+   * At most this many conversations started per recipient in the period, across batches;
+   * undefined takes the default (CHATBATCH_FREQUENCY_CAP), null means none for this batch.
+   */
+  frequencyCap?: FrequencyCap | null;
   /** Clock for the schedule delay; default Date.now. */
   now?: () => number;
 }
@@ -40,6 +46,8 @@ export interface IngestDeps {
   retentionSeconds: number;
   /** Most turns per conversation (CHATBATCH_MAX_TURNS). */
   maxTurns: number;
+  /** The frequency cap of batches that set none (CHATBATCH_FREQUENCY_CAP). */
+  defaultFrequencyCap?: FrequencyCap;
 }
 
 /** The batch was cancelled: nothing more may be added to it. */
@@ -62,6 +70,7 @@ const stageErrors = (maxTurns: number): Record<string, string> => ({
   P: "previous_chat_id: only allowed on a conversation's first row",
   G: "agent_id: empty on the conversation's first row, and no --agent-id given",
   T: `turns: the conversation has more than ${maxTurns} turns (CHATBATCH_MAX_TURNS)`,
+  R: "recipient_id: differs from the conversation's first row",
 });
 
 /**
@@ -111,6 +120,10 @@ export async function ingestRows(
     scheduledAt: options.scheduleAt,
     expireAt: options.expireAt,
     window: options.window,
+    frequencyCap:
+      options.frequencyCap === null
+        ? undefined
+        : (options.frequencyCap ?? deps.defaultFrequencyCap),
   };
   const delayMs = options.scheduleAt ? options.scheduleAt - (options.now ?? Date.now)() : undefined;
   let accepted = 0;
@@ -256,5 +269,6 @@ function toStagedRow(row: IngestRow, seq: number): StagedRow {
     variablesJson: names.length > 0 ? JSON.stringify(row.variables) : '',
     bad: row.errors.length > 0,
     seq,
+    recipientId: row.recipientId ?? '',
   };
 }

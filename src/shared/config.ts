@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { REDIS_URL_RULE, isValidRedisUrl } from './redis-url.js';
+import { FREQUENCY_CAP_RULE, parseFrequencyCap, type FrequencyCap } from './frequency-cap.js';
+import { optOutWordList } from './opt-out.js';
 
 /**
  * The whole configuration of a chatbatch process, read once from the environment
@@ -54,6 +56,16 @@ export interface Config {
    * conversation costs in Redis and in a results page. Default 1000.
    */
   readonly maxTurns: number;
+  /**
+   * The frequency cap of batches that set none (CHATBATCH_FREQUENCY_CAP, `N/PERIOD`, e.g.
+   * `1/7d`). Default none: no cap.
+   */
+  readonly frequencyCap: FrequencyCap | undefined;
+  /**
+   * Inputs that are a request to stop (normalised: see shared/opt-out.ts). Default CTIA's list;
+   * CHATBATCH_OPT_OUT_WORDS replaces it (comma-separated; set it to `,` for none).
+   */
+  readonly optOutWords: readonly string[];
 }
 
 const int = (min: number, max: number) =>
@@ -125,6 +137,24 @@ const envSchema = z.object({
     .pipe(z.number().gt(0, 'must be greater than 0').max(65_536, 'must be at most 65536'))
     .default(200),
   CHATBATCH_MAX_TURNS: int(1, 100_000).default(1000),
+  CHATBATCH_FREQUENCY_CAP: z
+    .string()
+    .refine((value) => {
+      try {
+        parseFrequencyCap(value);
+        return true;
+      } catch {
+        return false;
+      }
+    }, FREQUENCY_CAP_RULE)
+    .optional(),
+  CHATBATCH_OPT_OUT_WORDS: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((word) => word.trim().length <= 64),
+      'must be comma-separated words or phrases of at most 64 characters',
+    )
+    .optional(),
 });
 
 /** A configuration error: names every bad variable and the rule it broke. */
@@ -173,5 +203,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiJsonLimitBytes: Math.round(e.CHATBATCH_API_JSON_LIMIT_MB * 1024 * 1024),
     apiCsvLimitBytes: Math.round(e.CHATBATCH_API_CSV_LIMIT_MB * 1024 * 1024),
     maxTurns: e.CHATBATCH_MAX_TURNS,
+    frequencyCap: e.CHATBATCH_FREQUENCY_CAP
+      ? Object.freeze(parseFrequencyCap(e.CHATBATCH_FREQUENCY_CAP))
+      : undefined,
+    optOutWords: Object.freeze(optOutWordList(e.CHATBATCH_OPT_OUT_WORDS)),
   });
 }

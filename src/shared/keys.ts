@@ -34,6 +34,10 @@ export interface Keys {
   readonly authPause: string;
   /** String: lock so that one worker at a time runs the stuck-work watchdog. */
   readonly watchdogLock: string;
+  /** Hash: the suppression list, recipient id → `{reason, source, at}` JSON. */
+  readonly suppressions: string;
+  /** Prefix of the sorted sets of conversations started per recipient (the id follows). */
+  readonly contactsPrefix: string;
   /** Hash: conversations the watchdog saw without a job at its last sweep, id → `turn:since`. */
   watchdogSuspects(batchId: string): string;
   /** Hash: a recurring schedule's definition (see producer/schedules). */
@@ -62,6 +66,8 @@ export function makeKeys(prefix: string): Keys {
     jobPrefix: `${tag}:${QUEUE_NAME}:`,
     authPause: `${tag}:auth-pause`,
     watchdogLock: `${tag}:watchdog`,
+    suppressions: `${tag}:suppressions`,
+    contactsPrefix: `${tag}:contacts:`,
     watchdogSuspects: (b: string) => `${tag}:b:${b}:suspects`,
     schedule: (name: string) => `${tag}:schedule:${name}`,
     schedules: `${tag}:schedules`,

@@ -20,6 +20,8 @@ export interface Metrics {
   vendorAuthFailures: Counter<'status_code'>;
   /** Turns held back because their recipient's send window was closed. */
   windowDelays: Counter;
+  /** Turns not sent because a contact rule stopped their conversation, by rule. */
+  suppressedTurns: Counter<'reason'>;
 }
 
 /** Seconds: a chat API answers in tens of ms to tens of seconds, with a 30 s default timeout. */
@@ -110,6 +112,12 @@ export function createMetrics(
       help: "Turns delayed to the next opening of their recipient's send window.",
       registers,
     }),
+    suppressedTurns: new Counter({
+      name: 'chatbatch_suppressed_turns_total',
+      help: 'Turns not sent because a contact rule stopped their conversation, by rule (suppression_list, frequency_cap, opted_out).',
+      labelNames: ['reason'],
+      registers,
+    }),
     vendorAuthFailures: new Counter({
       name: 'chatbatch_vendor_auth_failures_total',
       help: 'Vendor 401/403 answers: the API key was refused and the queue paused.',
@@ -128,8 +136,10 @@ export function createMetrics(
  */
 function zeroKnownLabels(metrics: Metrics): void {
   for (const result of ['completed', 'failed', 'skipped']) metrics.turns.inc({ result }, 0);
-  for (const result of ['completed', 'ended', 'failed', 'cancelled', 'expired'])
+  for (const result of ['completed', 'ended', 'failed', 'cancelled', 'expired', 'suppressed'])
     metrics.conversations.inc({ result }, 0);
+  for (const reason of ['suppression_list', 'frequency_cap', 'opted_out'])
+    metrics.suppressedTurns.inc({ reason }, 0);
   for (const result of ['accepted', 'rejected', 'duplicate']) metrics.ingestRows.inc({ result }, 0);
   for (const outcome of ['success', 'retry', 'fail']) metrics.chatRequestDuration.zero({ outcome });
 }

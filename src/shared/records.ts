@@ -7,9 +7,17 @@
  * - attempt: one HTTP request for a turn; a turn may take several.
  */
 
-export type TurnStatus = 'completed' | 'failed' | 'skipped' | 'pending' | 'cancelled' | 'expired';
+export type TurnStatus =
+  | 'completed'
+  | 'failed'
+  | 'skipped'
+  | 'pending'
+  | 'cancelled'
+  | 'expired'
+  /** Not sent: a contact rule stopped it (its error's code says which). */
+  | 'suppressed';
 export type ConversationState =
-  'pending' | 'active' | 'completed' | 'ended' | 'failed' | 'cancelled' | 'expired';
+  'pending' | 'active' | 'completed' | 'ended' | 'failed' | 'cancelled' | 'expired' | 'suppressed';
 export type ChatStatus = 'in-progress' | 'ended' | 'error';
 export type BatchState = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
 
@@ -51,6 +59,8 @@ export interface BatchStatus {
     failed: number;
     cancelled: number;
     expired: number;
+    /** Stopped by a contact rule (suppression list, opt-out, frequency cap). */
+    suppressed: number;
   };
   turns: {
     total: number;
@@ -60,6 +70,7 @@ export interface BatchStatus {
     skipped: number;
     cancelled: number;
     expired: number;
+    suppressed: number;
   };
   createdAt: string | null;
   scheduledAt: string | null;
@@ -68,6 +79,18 @@ export interface BatchStatus {
 
 /** Longest conversation id (ours, not the vendor's: it names Redis keys and report lines). */
 export const CONVERSATION_ID_MAX_LENGTH = 256;
+
+/** Longest recipient id (it names a Redis key of the contact history). */
+export const RECIPIENT_ID_MAX_LENGTH = 256;
+
+/** Why `id` (already trimmed) cannot be a recipient id, or undefined when it can. */
+export function recipientIdProblem(id: string): string | undefined {
+  if (id === '') return 'must not be empty';
+  if (id.length > RECIPIENT_ID_MAX_LENGTH)
+    return `longer than ${RECIPIENT_ID_MAX_LENGTH} characters`;
+  if (!id.isWellFormed()) return 'is not well-formed Unicode (a lone surrogate)';
+  return undefined;
+}
 
 /** A batch id names Redis keys and appears in URLs: keep it to a safe alphabet. */
 export const BATCH_ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;

@@ -8,8 +8,17 @@ const CONVERSATION_STATES = [
   'failed',
   'cancelled',
   'expired',
+  'suppressed',
 ] as const;
-const TURN_STATES = ['pending', 'completed', 'failed', 'skipped', 'cancelled', 'expired'] as const;
+const TURN_STATES = [
+  'pending',
+  'completed',
+  'failed',
+  'skipped',
+  'cancelled',
+  'expired',
+  'suppressed',
+] as const;
 
 const iso = (ms: string | undefined): string | null =>
   ms && Number.isFinite(Number(ms)) ? new Date(Number(ms)).toISOString() : null;

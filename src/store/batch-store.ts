@@ -3,6 +3,7 @@ import type { Keys } from '../shared/keys.js';
 import type { BatchStatus, TurnRecord } from '../shared/records.js';
 import { batchStatusFromHash } from './batch-status.js';
 import type { SendWindow } from '../shared/send-window.js';
+import type { FrequencyCap } from '../shared/frequency-cap.js';
 import { storeScripts } from './scripts.js';
 import { turnRecordFields, turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
 
@@ -43,6 +44,8 @@ export interface BatchSettings {
   expireAt?: number;
   /** Send only inside this window of each recipient's local time. */
   window?: SendWindow;
+  /** At most this many conversations started per recipient in the period (all batches). */
+  frequencyCap?: FrequencyCap;
 }
 
 const SEPARATOR = '\u001f';
@@ -92,6 +95,9 @@ export function createBatchStore(deps: {
         if (settings.scheduledAt) fields.scheduledAt = settings.scheduledAt;
         if (settings.expireAt) fields.expireAt = settings.expireAt;
         if (settings.window) fields.window = JSON.stringify(settings.window);
+        // As the begin script reads it (lua-rules.ts): `count:periodMs`.
+        if (settings.frequencyCap)
+          fields.fcap = `${settings.frequencyCap.count}:${settings.frequencyCap.periodMs}`;
         await redis
           .multi()
           .hset(keys.batch(batchId), fields)

@@ -18,10 +18,12 @@ export interface StagedRow {
   bad: boolean;
   /** 1-based place of the row in this run's input: its turn's place in the batch's order. */
   seq: number;
+  /** The recipient (contact rules), or '' when the row names none. */
+  recipientId: string;
 }
 
 /** Per-row verdict of staging (see STAGE_ROWS). */
-export type StageCode = 'S' | 's' | 'D' | 'd' | 'A' | 'P' | 'G' | 'T';
+export type StageCode = 'S' | 's' | 'D' | 'd' | 'A' | 'P' | 'G' | 'T' | 'R';
 
 export interface CommittedConversation {
   conversationId: string;
@@ -148,7 +150,8 @@ export function createIngestStore(deps: {
         deps.maxTurns,
         batchId,
       ];
-      for (const row of rows) args.push(...rowArgs(row), row.bad ? '1' : '0', row.seq);
+      for (const row of rows)
+        args.push(...rowArgs(row), row.bad ? '1' : '0', row.seq, row.recipientId);
       const codes = String(await run('cbStageRows', args));
       return codes.split('') as StageCode[];
     },
@@ -165,7 +168,7 @@ export function createIngestStore(deps: {
         stagingTtl,
         batchId,
       ];
-      for (const row of rows) args.push(...rowArgs(row), row.seq);
+      for (const row of rows) args.push(...rowArgs(row), row.seq, row.recipientId);
       return String(await run('cbStageStandalone', args)).split('') as ('S' | 'D')[];
     },
 

@@ -28,11 +28,12 @@ end
  * KEYS: 1 staging list (conversations, first-seen order), 2 duplicates set, 3 this run's liveness
  * key, 4 the index of ingest runs.
  * ARGV: 1 conversation key prefix, 2 run id, 3 staging key prefix, 4 staging TTL s, 5 most turns
- * per conversation, 6 batch id, then 9 per row: conversationId, line, input, agentId,
- * previousChatId, timezone, variables JSON, bad flag, place in the input.
+ * per conversation, 6 batch id, then 10 per row: conversationId, line, input, agentId,
+ * previousChatId, timezone, variables JSON, bad flag, place in the input, recipient id.
  * Returns one code per row: S new conversation, s next turn, D first row of a conversation that
  * exists already, d its later rows, A agent differs from the first row, P a previous_chat_id on
- * a later row, G the conversation's first row has no agent, T one turn too many.
+ * a later row, G the conversation's first row has no agent, T one turn too many, R a recipient
+ * that differs from the first row's.
  */
 export const STAGE_ROWS = `
 local pfx, run, stagingPfx, stagingTtl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
@@ -43,6 +44,7 @@ local out = {}
 local function stageNew(key, c, a)
   redis.call('HSET', key, 'run', run, 'n', 1, 'ag', ARGV[a + 3], 'p', ARGV[a + 4],
     'z', ARGV[a + 5], 'v', ARGV[a + 6], 'i1', ARGV[a + 2], 'l1', ARGV[a + 1], 'q1', ARGV[a + 8])
+  if ARGV[a + 9] ~= '' then redis.call('HSET', key, 'rc', ARGV[a + 9]) end
   redis.call('EXPIRE', key, stagingTtl)
   redis.call('RPUSH', KEYS[1], c)
   if ARGV[a + 7] == '1' then
@@ -54,7 +56,7 @@ local function stageNew(key, c, a)
   end
   return 'S'
 end
-for a = 7, #ARGV, 9 do
+for a = 7, #ARGV, 10 do
   local c = ARGV[a]
   local key = pfx .. c
   local owner = redis.call('HGET', key, 'run')
@@ -75,6 +77,9 @@ for a = 7, #ARGV, 9 do
     elseif ARGV[a + 4] ~= '' then
       redis.call('HSET', key, 'bad', 1)
       code = 'P'
+    elseif ARGV[a + 9] ~= '' and ARGV[a + 9] ~= redis.call('HGET', key, 'rc') then
+      redis.call('HSET', key, 'bad', 1)
+      code = 'R'
     end
   elseif owner and redis.call('EXISTS', stagingPfx .. owner .. ':alive') == 0 then
     -- Left over by an ingest run that died: it was never committed, so start it afresh.
@@ -157,8 +162,8 @@ return out
  * KEYS: 1 this run's list of staged standalone conversations, 2 this run's liveness key, 3 the
  * index of ingest runs.
  * ARGV: 1 conversation key prefix, 2 run id, 3 staging key prefix, 4 staging TTL s, 5 batch id,
- * then 8 per row: conversationId, line, input, agentId, previousChatId, timezone, variables
- * JSON, place in the input.
+ * then 9 per row: conversationId, line, input, agentId, previousChatId, timezone, variables
+ * JSON, place in the input, recipient id.
  * Returns one code per row: S staged, D the batch has this conversation already.
  */
 export const STAGE_STANDALONE = `
@@ -167,7 +172,7 @@ redis.call('SET', KEYS[2], '1', 'EX', 300)
 redis.call('HSETNX', KEYS[3], run, ARGV[5])
 local out = {}
 local staged = {}
-for a = 6, #ARGV, 8 do
+for a = 6, #ARGV, 9 do
   local c = ARGV[a]
   local key = pfx .. c
   local f = redis.call('HMGET', key, 's', 'run')
@@ -177,6 +182,7 @@ for a = 6, #ARGV, 8 do
     -- New, or left over by an ingest run that died (never committed): stage it afresh.
     redis.call('HSET', key, 'run', run, 'n', 1, 'ag', ARGV[a + 3], 'p', ARGV[a + 4],
       'z', ARGV[a + 5], 'v', ARGV[a + 6], 'i1', ARGV[a + 2], 'l1', ARGV[a + 1], 'q1', ARGV[a + 7])
+    if ARGV[a + 8] ~= '' then redis.call('HSET', key, 'rc', ARGV[a + 8]) end
     redis.call('EXPIRE', key, stagingTtl)
     staged[#staged + 1] = c
     out[#out + 1] = 'S'

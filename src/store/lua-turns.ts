@@ -1,13 +1,16 @@
 import { LUA_COMMON } from './lua-common.js';
+import { LUA_RULES } from './lua-rules.js';
 
 /**
  * The worker's first step for the job of turn k: the store, not the job, decides what to do,
  * so a replayed job (stalled-job recovery, a crash) never sends a recorded turn again.
  * Many turns per call (the worker batches the begins of its concurrent jobs: one command for
  * many turns costs the worker far less CPU than one each).
+ * Checks the contact rules (lua-rules.ts) before an attempt starts.
  * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster; every key shares its tag).
- * ARGV: 1 now (ms), 2 lease (ms), then 5 per turn: conversation key, batch key, parked-set key,
- * conversation id, k. Returns, per turn, one of:
+ * ARGV: 1 now (ms), 2 lease (ms), 3 suppression-list key, 4 contacts key prefix, 5 opt-out
+ * words (normalised, one per line), then 5 per turn: conversation key, batch key, parked-set
+ * key, conversation id, k. Returns, per turn, one of:
  *   {'gone'}                     the conversation no longer exists (retention, never staged)
  *   {'recorded', nextK, state}   turn k is recorded already: only make sure the next is queued
  *   {'done', state}              the conversation is finished, or (now) cancelled or expired
@@ -15,16 +18,17 @@ import { LUA_COMMON } from './lua-common.js';
  *   {'parked'}                   the batch is paused: set aside until resume
  *   {'wait', until}              the batch is scheduled later: come back then
  *   {'busy', leaseUntil}         another attempt of this turn may still be in flight
+ *   {'suppressed', code, turns}  a contact rule stopped the conversation (turns: how many)
  *   {'send', attempt, previousChatId, agentId, variables, input, turnVariables, timezone,
  *    window JSON, expireAt}
  */
-export const BEGIN_TURNS = `${LUA_COMMON}
-local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs)
-  local b = redis.call('HMGET', bkey, 'state', 'scheduledAt', 'expireAt', 'window')
+export const BEGIN_TURNS = `${LUA_COMMON}${LUA_RULES}
+local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs, rules)
+  local b = redis.call('HMGET', bkey, 'state', 'scheduledAt', 'expireAt', 'window', 'fcap')
   local batchState = b[1]
   -- One read for the checks and for what the request needs.
   local f = redis.call('HMGET', ckey, 's', 'k', 'lease', 's' .. k, 'n',
-    k == 1 and 'p' or ('c' .. (k - 1)), 'ag', 'v', 'i' .. k, 'v' .. k, 'z')
+    k == 1 and 'p' or ('c' .. (k - 1)), 'ag', 'v', 'i' .. k, 'v' .. k, 'z', 'rc')
   local s = f[1]
   -- A staged conversation has no state yet: it is not ours to send.
   if not batchState or not s then
@@ -57,6 +61,10 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs)
   if b[2] and now < tonumber(b[2]) then return {'wait', b[2]} end
   local lease = tonumber(f[3]) or 0
   if lease > now then return {'busy', tostring(lease)} end
+  local stop = contactRule(ckey, bkey, s, k, tonumber(f[5]), f[12], f[9] or '', b[5], rules, now)
+  if stop then
+    return {'suppressed', stop[1], suppressFrom(ckey, bkey, s, k, tonumber(f[5]), stop[1], stop[2], now)}
+  end
   if s == 'pending' then
     redis.call('HSET', ckey, 'lease', now + leaseMs, 's', 'active')
     moveCount(bkey, 'c', 'pending', 'active', 1)
@@ -68,10 +76,12 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs)
     b[4] or '', b[3] or ''}
 end
 local now, leaseMs = tonumber(ARGV[1]), tonumber(ARGV[2])
+local rules = {suppressions = ARGV[3], contacts = ARGV[4], words = {}}
+for word in string.gmatch(ARGV[5], '[^\\n]+') do rules.words[word] = true end
 local out = {}
 deferCounts = true
-for a = 3, #ARGV, 5 do
-  out[#out + 1] = beginTurn(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), now, leaseMs)
+for a = 6, #ARGV, 5 do
+  out[#out + 1] = beginTurn(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], tonumber(ARGV[a + 4]), now, leaseMs, rules)
 end
 applyCounts(nil)
 return out
@@ -79,8 +89,9 @@ return out
 
 /**
  * Undoes a begun attempt that was not sent (the recipient's send window is closed): frees the
- * lease, refunds the attempt, and a conversation that had not started is pending again.
- * KEYS: 1 conversation, 2 batch. ARGV: 1 k.
+ * lease, refunds the attempt, and a conversation that had not started is pending again (and no
+ * longer counts as a start against its recipient's frequency cap).
+ * KEYS: 1 conversation, 2 batch. ARGV: 1 k, 2 contacts key prefix.
  */
 export const DEFER_TURN = `
 local k = ARGV[1]
@@ -91,6 +102,8 @@ if k == '1' and left == 0 and redis.call('HGET', KEYS[1], 's') == 'active' then
   redis.call('HSET', KEYS[1], 's', 'pending')
   redis.call('HINCRBY', KEYS[2], 'c:active', -1)
   redis.call('HINCRBY', KEYS[2], 'c:pending', 1)
+  local rc = redis.call('HGET', KEYS[1], 'rc')
+  if rc then redis.call('ZREM', ARGV[2] .. rc, KEYS[1]) end
 end
 return 1
 `;

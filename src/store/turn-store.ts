@@ -15,6 +15,8 @@ export type BeginTurn =
   | { kind: 'parked' }
   | { kind: 'busy'; leaseUntil: number }
   | { kind: 'wait'; until: number }
+  /** A contact rule stopped the conversation: `turns` of its turns became `suppressed`. */
+  | { kind: 'suppressed'; reason: SuppressionReason; turns: number }
   | {
       kind: 'send';
       attempt: number;
@@ -30,6 +32,9 @@ export type BeginTurn =
       /** The batch's deadline (ms), when it has one. */
       expireAt: number | undefined;
     };
+
+/** Why a turn was not sent (the `error.code` of a suppressed turn). */
+export type SuppressionReason = 'suppression_list' | 'frequency_cap' | 'opted_out';
 
 export type RecordTurn =
   | { kind: 'next' }
@@ -120,6 +125,8 @@ function beginFromReply(reply: (string | number)[]): BeginTurn {
       return { kind, until: Number(reply[1]) };
     case 'busy':
       return { kind, leaseUntil: Number(reply[1]) };
+    case 'suppressed':
+      return { kind, reason: String(reply[1]) as SuppressionReason, turns: Number(reply[2]) };
     case 'parked':
     case 'gone':
       return { kind };
@@ -132,8 +139,11 @@ export function createTurnStore(deps: {
   redis: Redis;
   keys: Keys;
   retentionSeconds: number;
+  /** Inputs that are a request to stop, normalised (Config.optOutWords). Default none. */
+  optOutWords?: readonly string[];
 }): TurnStore {
   const { redis, keys, retentionSeconds } = deps;
+  const optOutWords = (deps.optOutWords ?? []).join('\n');
   const run = storeScripts(redis);
 
   interface BeginCall {
@@ -146,7 +156,14 @@ export function createTurnStore(deps: {
   const beginMany = createCallBatcher<BeginCall, (string | number)[]>(async (calls) => {
     const last = calls[calls.length - 1]!;
     // KEYS[1] only routes the call (Redis Cluster): every key shares the prefix's hash tag.
-    const args: (string | number)[] = [keys.batch(last.batchId), last.now, last.leaseMs];
+    const args: (string | number)[] = [
+      keys.batch(last.batchId),
+      last.now,
+      last.leaseMs,
+      keys.suppressions,
+      keys.contactsPrefix,
+      optOutWords,
+    ];
     for (const c of calls) {
       args.push(
         keys.conversation(c.batchId, c.conversationId),
@@ -205,6 +222,7 @@ export function createTurnStore(deps: {
         keys.conversation(batchId, conversationId),
         keys.batch(batchId),
         turn,
+        keys.contactsPrefix,
       ]);
     },
 

@@ -115,6 +115,11 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
       case 'busy':
         await job.moveToDelayed(begin.leaseUntil + 10, token);
         throw new DelayedError();
+      case 'suppressed':
+        // A contact rule stopped the conversation in the store: nothing was sent.
+        metrics.suppressedTurns.inc({ reason: begin.reason }, begin.turns);
+        metrics.conversations.inc({ result: 'suppressed' });
+        return;
       case 'send':
         break;
       default:

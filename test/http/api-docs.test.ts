@@ -35,6 +35,11 @@ describe('OpenAPI document', () => {
         'POST /v1/schedules/{name}/pause',
         'POST /v1/schedules/{name}/resume',
         'DELETE /v1/schedules/{name}',
+        'GET /v1/suppressions',
+        'GET /v1/suppressions/{recipientId}',
+        'POST /v1/suppressions',
+        'DELETE /v1/suppressions',
+        'DELETE /v1/suppressions/{recipientId}',
       ].sort(),
     );
     for (const [path, methods] of Object.entries(

@@ -47,7 +47,9 @@ it('reads only the fields of the turns on a results page, never a whole long con
     expect(inputs).toHaveLength(turns);
     expect(inputs[0]).toBe('message number 1');
     expect(inputs[turns - 1]).toBe(`message number ${turns}`);
-    await new Promise((r) => setTimeout(r, 100)); // the last MONITOR lines arrive
+    // MONITOR lines trail the commands a little.
+    for (let i = 0; i < 40 && commands.length < turns / 100; i++)
+      await new Promise((r) => setTimeout(r, 50));
   } finally {
     monitor.disconnect();
   }

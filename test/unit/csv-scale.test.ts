@@ -30,13 +30,11 @@ describe('readCsvRows: size', () => {
     let count = 0;
     let invalid = 0;
     let last: CsvRow | undefined;
-    const started = performance.now();
     for await (const row of readCsvRows(input)) {
       count++;
       if (row.errors.length > 0) invalid++;
       last = row;
     }
-    const seconds = (performance.now() - started) / 1000;
     expect(count).toBe(rowCount);
     expect(invalid).toBe(0);
     expect(last).toMatchObject({
@@ -45,8 +43,6 @@ describe('readCsvRows: size', () => {
       input: `Hello, message ${rowCount - 1}`,
       variables: { customer_name: `Name ${rowCount - 1}` },
     });
-    // Well over 100k rows/s on a laptop; the bound only catches a gross regression.
-    expect(rowCount / seconds).toBeGreaterThan(50_000);
   });
 
   it('reads a 10,000-column header', async () => {

@@ -13,6 +13,7 @@ import type { MaintenanceStore } from '../../store/maintenance-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { IngestDeps } from '../ingest.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
+import type { SuppressionStore } from '../../store/suppression-store.js';
 import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
 import { createAuthCheck } from './auth.js';
@@ -28,6 +29,7 @@ import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerSubmitRoute } from './submit/submit-route.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
+import { registerSuppressionRoutes } from './routes/suppressions.js';
 import { zodValidatorCompiler } from './validation.js';
 
 /** What the API needs of the process's services (src/services.ts, role `api`). */
@@ -40,6 +42,7 @@ export interface ApiServices {
   readonly maintenance: MaintenanceStore;
   readonly appendStore: AppendStore;
   readonly schedules: ScheduleService;
+  readonly suppressions: SuppressionStore;
   ingestDeps(metrics?: Metrics): IngestDeps;
 }
 
@@ -120,6 +123,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
       ttlSeconds: deps.idempotencyTtlSeconds,
     }),
     schedules: services.schedules,
+    suppressions: services.suppressions,
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
     newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
   };
@@ -152,6 +156,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   registerControlRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
+  registerSuppressionRoutes(app, ctx);
   await registerAdmin(app, services.turnQueue.queue);
   return app;
 }

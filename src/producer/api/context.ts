@@ -9,6 +9,7 @@ import type { BatchControl } from '../batch-control.js';
 import type { IngestDeps } from '../ingest.js';
 import type { IdempotencyStore } from './idempotency/idempotency-store.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
+import type { SuppressionStore } from '../../store/suppression-store.js';
 
 /** The app as routes see it: fastify with zod schemas as the type provider. */
 export type ZodApp = FastifyInstance<
@@ -32,6 +33,8 @@ export interface ApiContext {
   idempotency: IdempotencyStore;
   /** Recurring runs (the CLI's `chatbatch schedule`). */
   schedules: ScheduleService;
+  /** The suppression list of the contact rules. */
+  suppressions: SuppressionStore;
   /** Body limits in bytes. */
   limits: { jsonBytes: number; csvBytes: number };
   newBatchId(): string;

@@ -8,6 +8,7 @@ export const KNOWN_COLUMNS = [
   'conversation_id',
   'previous_chat_id',
   'timezone',
+  'recipient_id',
 ] as const;
 export type KnownColumn = (typeof KNOWN_COLUMNS)[number];
 
@@ -39,6 +40,7 @@ export function parseHeaderLayout(
     conversation_id: -1,
     previous_chat_id: -1,
     timezone: -1,
+    recipient_id: -1,
   };
   const variableIndexes: number[] = [];
   const variableNames: string[] = [];

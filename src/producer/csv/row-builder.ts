@@ -1,7 +1,7 @@
 import { conversationIdForLine, type CsvRow } from './csv-row.js';
 import type { HeaderLayout } from './header-layout.js';
 import { CHAT_LIMITS } from '../../vendor/chats-api.js';
-import { CONVERSATION_ID_MAX_LENGTH } from '../../shared/records.js';
+import { CONVERSATION_ID_MAX_LENGTH, recipientIdProblem } from '../../shared/records.js';
 import type { BrokenRecord } from './locating-parser.js';
 import { isIanaTimeZone } from '../../shared/time-zones.js';
 import { hasReplacementCharacter } from './file-rules.js';
@@ -40,6 +40,11 @@ export class RowBuilder {
       checkMaxLength(previousChatId, CHAT_LIMITS.previousChatIdMax, 'previous_chat_id', errors);
     }
 
+    const recipientId = readCell(cells, index.recipient_id, 'recipient_id', errors) || undefined;
+    const recipientProblem =
+      recipientId === undefined ? undefined : recipientIdProblem(recipientId);
+    if (recipientProblem) errors.push(`recipient_id: ${recipientProblem}`);
+
     const timezone = readCell(cells, index.timezone, 'timezone', errors) || undefined;
     if (timezone !== undefined && !isIanaTimeZone(timezone)) {
       errors.push(`timezone: ${JSON.stringify(timezone)} is not an IANA time zone`);
@@ -54,6 +59,7 @@ export class RowBuilder {
       input,
       previousChatId,
       timezone,
+      recipientId,
       variables: this.readVariables(cells, errors),
       errors,
     };

@@ -5,6 +5,7 @@ import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../../../shared/records.js';
 import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
+import { frequencyCapSchema } from './contact-rules.js';
 
 /**
  * Types only: a body of the wrong shape is a 400 for the whole request. The content rules (an
@@ -37,6 +38,7 @@ export const submitQuerySchema = z.object({
     .describe('CSV cell separator, one character; default ","'),
   strict: queryBoolean.optional().describe('enqueue nothing if any conversation is rejected'),
   dryRun: queryBoolean.optional().describe('validate and report, enqueue nothing'),
+  frequencyCap: frequencyCapSchema.optional(),
   ...scheduleQueryFields,
 });
 export type SubmitQuery = z.infer<typeof submitQuerySchema>;
@@ -53,6 +55,10 @@ export const jsonConversationSchema = z
     dynamicVariables: dynamicVariablesSchema.nullish(),
     previousChatId: optionalText('continue this existing chat (at most 128 characters)'),
     timezone: optionalText('IANA time zone of the recipient, e.g. Europe/Paris'),
+    recipientId: optionalText(
+      'the person this conversation reaches (phone, email, CRM id; at most 256 characters), ' +
+        'for the contact rules; never sent to the vendor',
+    ),
     turns: z
       .array(z.string())
       .describe('the customer messages, in order (each 1–20,480 characters)'),
@@ -65,6 +71,7 @@ export const submitJsonSchema = z
     agentId: z.string().nullish().describe(agentIdDescription),
     strict: z.boolean().nullish().describe('enqueue nothing if any conversation is rejected'),
     dryRun: z.boolean().nullish().describe('validate and report, enqueue nothing'),
+    frequencyCap: frequencyCapSchema.nullish(),
     ...scheduleJsonFields,
     conversations: z.array(jsonConversationSchema).min(1),
   })
@@ -81,6 +88,7 @@ export const submitMultipartDoc = {
     delimiter: { type: 'string' },
     strict: { type: 'string', enum: ['true', 'false'] },
     dryRun: { type: 'string', enum: ['true', 'false'] },
+    frequencyCap: { type: 'string', description: 'e.g. "1/7d", or "none"' },
     scheduleAt: { type: 'string', format: 'date-time' },
     expireAt: { type: 'string', format: 'date-time' },
     window: { type: 'string', description: 'e.g. "mon-fri 09:00-18:00 Europe/Berlin"' },

@@ -13,7 +13,16 @@ export const conversationViewSchema = z
     batchId: z.string(),
     conversationId: z.string(),
     agentId: z.string(),
-    status: z.enum(['pending', 'active', 'completed', 'ended', 'failed', 'cancelled', 'expired']),
+    status: z.enum([
+      'pending',
+      'active',
+      'completed',
+      'ended',
+      'failed',
+      'cancelled',
+      'expired',
+      'suppressed',
+    ]),
     turns: z.array(turnRecordSchema),
   })
   .meta({ id: 'ConversationView' });

@@ -1,6 +1,6 @@
 import { CHAT_LIMITS } from '../../../vendor/chats-api.js';
 import { isIanaTimeZone } from '../../../shared/time-zones.js';
-import { CONVERSATION_ID_MAX_LENGTH } from '../../../shared/records.js';
+import { CONVERSATION_ID_MAX_LENGTH, recipientIdProblem } from '../../../shared/records.js';
 import type { IngestRow } from '../../ingest.js';
 import type { ApiIssue } from '../errors.js';
 import type { SubmitJson } from '../schemas/batches.js';
@@ -63,11 +63,13 @@ export function* jsonConversationRows(
     const agentId = blankToUndefined(conversation.agentId) ?? batchAgentId;
     const previousChatId = blankToUndefined(conversation.previousChatId);
     const timezone = blankToUndefined(conversation.timezone);
+    const recipientId = blankToUndefined(conversation.recipientId);
     const inputs = conversation.turns.map((turn) => turn.trim());
     const errors = conversationErrors(conversation, conversationId, {
       agentId,
       previousChatId,
       timezone,
+      recipientId,
       inputs,
     });
     // An empty script still needs a row to carry its rejection through the ingest.
@@ -82,6 +84,7 @@ export function* jsonConversationRows(
         input: rows[turn]!,
         previousChatId: first ? previousChatId : undefined,
         timezone: first ? timezone : undefined,
+        recipientId: first ? recipientId : undefined,
         variables: first ? (conversation.dynamicVariables ?? {}) : {},
         errors: first ? errors : [],
       };
@@ -96,6 +99,7 @@ function conversationErrors(
     agentId: string | undefined;
     previousChatId: string | undefined;
     timezone: string | undefined;
+    recipientId: string | undefined;
     inputs: string[];
   },
 ): string[] {
@@ -110,6 +114,9 @@ function conversationErrors(
   tooLong(fields.previousChatId, CHAT_LIMITS.previousChatIdMax, 'previousChatId');
   if (fields.timezone !== undefined && !isIanaTimeZone(fields.timezone))
     errors.push(`timezone: ${JSON.stringify(fields.timezone)} is not an IANA time zone`);
+  const recipientProblem =
+    fields.recipientId === undefined ? undefined : recipientIdProblem(fields.recipientId);
+  if (recipientProblem) errors.push(`recipientId: ${recipientProblem}`);
   if (conversation.turns.length === 0) errors.push('turns: at least one turn is required');
   fields.inputs.forEach((input, turn) => {
     if (input === '') errors.push(`turns[${turn}]: must not be empty`);

@@ -6,6 +6,7 @@ import { duplicateIdIssues, jsonConversationRows } from './json-conversations.js
 import type { SubmitJson, SubmitQuery } from '../schemas/batches.js';
 import { RequestValidationError } from '../validation.js';
 import type { SendWindow } from '../../../shared/send-window.js';
+import type { FrequencyCap } from '../../../shared/frequency-cap.js';
 
 /**
  * One `POST /v1/batches` body, whatever its content type, as `ingestRows` wants it. Split in two
@@ -45,6 +46,8 @@ export function ingestOptions(
     scheduleAt?: number | null;
     expireAt?: number | null;
     window?: SendWindow | null;
+    /** 'none': no cap for this batch; absent: the default. */
+    frequencyCap?: FrequencyCap | 'none' | null;
   },
 ): IngestOptions {
   return {
@@ -55,6 +58,7 @@ export function ingestOptions(
     scheduleAt: given.scheduleAt ?? undefined,
     expireAt: given.expireAt ?? undefined,
     window: given.window ?? undefined,
+    frequencyCap: given.frequencyCap === 'none' ? null : (given.frequencyCap ?? undefined),
   };
 }
 
@@ -82,6 +86,7 @@ export function jsonSubmission(
         scheduleAt: body.scheduleAt ?? ctx.query.scheduleAt,
         expireAt: body.expireAt ?? ctx.query.expireAt,
         window: body.window ?? ctx.query.window,
+        frequencyCap: body.frequencyCap ?? ctx.query.frequencyCap,
       });
       const rows = fromIterable(jsonConversationRows(body, options.agentId));
       return { options, rows, fingerprint: () => digest };
