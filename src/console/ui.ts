@@ -31,9 +31,16 @@ export function details(rows: [string, Child | Child[]][]): HTMLDListElement {
   );
 }
 
-/** A table that scrolls sideways on a narrow screen instead of widening the page. */
-export function scrollingTable(caption: string, table: HTMLTableElement): HTMLElement {
-  table.prepend(h('caption', { class: 'visually-hidden' }, caption));
+/**
+ * A table that scrolls sideways on a narrow screen instead of widening the page. Its caption
+ * names it for screen readers; `showCaption` shows it too (where no heading says what it is).
+ */
+export function scrollingTable(
+  caption: string,
+  table: HTMLTableElement,
+  showCaption = false,
+): HTMLElement {
+  table.prepend(h('caption', { class: showCaption ? 'shown' : 'visually-hidden' }, caption));
   return h(
     'div',
     { class: 'table-scroll', role: 'region', 'aria-label': caption, tabindex: 0 },

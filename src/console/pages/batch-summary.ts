@@ -66,6 +66,7 @@ function countsTable(caption: string, counts: Record<string, number>, states: re
         ),
       ),
     ),
+    true,
   );
 }
 

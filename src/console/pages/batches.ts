@@ -80,10 +80,12 @@ export function batchesPage(ctx: PageContext): Page {
             `Batches ${formatCount(first)}–${formatCount(state.offset + list.batches.length)} of ${formatCount(list.total)}.`,
           ),
           batchTable(list),
-          pager('Batch pages', { ...state, nextOffset: list.nextOffset }, (offset, history) => {
-            state = { offset, history };
-            void load();
-          }),
+          state.history.length > 0 || list.nextOffset !== null
+            ? pager('Batch pages', { ...state, nextOffset: list.nextOffset }, (offset, history) => {
+                state = { offset, history };
+                void load();
+              })
+            : null,
         );
       }
     } catch (error) {

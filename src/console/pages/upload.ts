@@ -178,7 +178,8 @@ export function uploadPage(ctx: PageContext): Page {
       h('div', { class: 'actions' }, confirm, discard),
     );
     preview.hidden = false;
-    (preview.querySelector('h2') as HTMLElement).focus();
+    (preview.querySelector('h2') as HTMLElement).focus({ preventScroll: true });
+    preview.scrollIntoView({ block: 'start' });
     ctx.announce(
       `Preview: ${report.accepted} conversations would be enqueued, ${report.rejected} rejected.`,
     );
@@ -202,7 +203,8 @@ export function uploadPage(ctx: PageContext): Page {
         uploadedReport(report),
       );
       result.hidden = false;
-      (result.querySelector('h2') as HTMLElement).focus();
+      (result.querySelector('h2') as HTMLElement).focus({ preventScroll: true });
+      result.scrollIntoView({ block: 'start' });
       ctx.announce(`Uploaded: ${report.accepted} accepted, ${report.rejected} rejected.`);
     } catch (error) {
       showAlert(alert, errorText(error));
