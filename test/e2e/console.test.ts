@@ -145,7 +145,7 @@ describe('the web console in headless Chromium', () => {
           seen.push(await valueOf(bar));
           return seen.at(-1)! > 0 && seen.at(-1)! < CONVERSATIONS;
         },
-        { timeout: 30_000, intervals: [100] },
+        { timeout: 30_000, interval: 100 },
       )
       .toBe(true);
 
@@ -167,7 +167,7 @@ describe('the web console in headless Chromium', () => {
           seen.push(await valueOf(bar));
           return seen.at(-1);
         },
-        { timeout: 60_000, intervals: [100] },
+        { timeout: 60_000, interval: 100 },
       )
       .toBe(CONVERSATIONS);
     await expect.poll(() => stateLine().textContent()).toBe('State: completed');
@@ -219,6 +219,7 @@ describe('the web console in headless Chromium', () => {
     expect(
       await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth),
     ).toBe(true);
+    await shot('batch-phone');
     await page.setViewportSize({ width: 1280, height: 860 });
 
     // A multi-turn conversation: inputs, the agent's replies as text, the chat ids chained.
