@@ -152,8 +152,9 @@ describe('the web console in headless Chromium', () => {
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await expect.poll(() => stateLine().textContent()).toBe('State: paused');
     await page.getByText('Paused. The batch is paused.').waitFor();
-    // In-flight turns finish (300 ms each); after that, nothing moves while paused.
-    await page.waitForTimeout(1500);
+    // In-flight turns finish (300 ms each) and the page polls every second; after that,
+    // nothing moves while paused.
+    await page.waitForTimeout(2500);
     const whilePaused = await valueOf(bar);
     await page.waitForTimeout(2000);
     expect(await valueOf(bar)).toBe(whilePaused);
