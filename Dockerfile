@@ -7,7 +7,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The package's `prepare` script runs tsc, and the sources are not here yet: build below.
 RUN npm ci --ignore-scripts
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.build.json tsconfig.console.json ./
+COPY scripts/console-assets.mjs ./scripts/console-assets.mjs
 COPY src ./src
 RUN npm run build
 

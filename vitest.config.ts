@@ -6,9 +6,10 @@ import { defineConfig } from 'vitest/config';
  * - http: the API through `inject()` over the real Redis;
  * - store: the Lua scripts of src/store against the real Redis;
  * - integration: worker processes, the simulator, restarts, a Redis Cluster;
- * - deploy: Prometheus, Grafana and compose files, a live Prometheus.
+ * - deploy: Prometheus, Grafana and compose files, a live Prometheus;
+ * - e2e: the web console in headless Chromium (/usr/bin/chromium) over the whole stack.
  */
-const LAYERS = ['unit', 'http', 'store', 'integration', 'deploy'] as const;
+const LAYERS = ['unit', 'http', 'store', 'integration', 'deploy', 'e2e'] as const;
 
 export default defineConfig({
   test: {

@@ -17,6 +17,7 @@ import { startWorker } from '../worker/start-worker.js';
 import { configFrom } from './context.js';
 import { openServices } from '../services.js';
 import { CliError } from './exit-codes.js';
+import { startDemoConsole, untilInterrupted, type DemoConsole } from './demo-console.js';
 import { createProgress } from './progress.js';
 import { formatStatus } from './status-command.js';
 import { redisServerOnPath, startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.js';
@@ -88,9 +89,16 @@ export function registerDemo(program: Command): void {
       const worker = await startWorker({ services, logger });
       const context = services;
       const batchId = `demo-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+      let web: DemoConsole | undefined;
       try {
+        web = await startDemoConsole({
+          config,
+          logger,
+          apiPortVariable: process.env.API_PORT || undefined,
+        });
         process.stdout.write(
-          `Simulated SigmaMind API at ${simulator.url} (injecting 5% 5xx, 2% 429, 2% resets)\n` +
+          `Web console at ${web.url} (sign in with the token ${web.token})\n` +
+            `Simulated SigmaMind API at ${simulator.url} (injecting 5% 5xx, 2% 429, 2% resets)\n` +
             `Worker running (concurrency 20, metrics at http://127.0.0.1:${worker.metricsPort}/metrics)\n` +
             `Ingesting ${path.relative(process.cwd(), flags.csv) || flags.csv} as batch ${batchId}\n`,
         );
@@ -149,7 +157,17 @@ export function registerDemo(program: Command): void {
               ? '(The throwaway Redis stops with the demo; the file above keeps the results.)\n'
               : `Try: npx chatbatch status ${batchId} and npx chatbatch results ${batchId} --format csv\n`),
         );
+        // On a terminal the console stays up to look around (and upload more); piped, the demo
+        // ends by itself as scripts expect.
+        if (process.stdout.isTTY) {
+          process.stdout.write(
+            `\nThe web console stays up at ${web.url} (token ${web.token}); the worker keeps ` +
+              'running against the simulator. Press Ctrl-C to stop.\n',
+          );
+          await untilInterrupted();
+        }
       } finally {
+        await web?.close();
         await worker.close();
         await services.close();
         await simulator.close();

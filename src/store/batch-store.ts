@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.js';
 import type { BatchStatus, TurnRecord } from '../shared/records.js';
 import { batchStatusFromHash } from './batch-status.js';
+import { readConversationPage, type ConversationPage } from './conversation-page.js';
 import type { SendWindow } from '../shared/send-window.js';
 import type { FrequencyCap } from '../shared/frequency-cap.js';
 import { storeScripts } from './scripts.js';
@@ -33,6 +34,11 @@ export interface BatchStore {
   takeFailed(batchId: string, chunk: number): Promise<TurnRef[]>;
   results(batchId: string, pageSize?: number): AsyncGenerator<TurnRecord>;
   conversation(batchId: string, conversationId: string): Promise<ConversationView | undefined>;
+  /**
+   * A page of the batch's conversations in input order; `offset` is a position in that order
+   * (0, then the page's `nextOffset`). See conversation-page.ts.
+   */
+  conversations(batchId: string, offset: number, limit: number): Promise<ConversationPage>;
 }
 
 /** Settings fixed when a batch is created (a later ingest into it does not change them). */
@@ -218,6 +224,10 @@ export function createBatchStore(deps: {
         status: hash.s,
         turns: turnRecordsOfConversation(batchId, conversationId, hash),
       };
+    },
+
+    conversations(batchId, offset, limit) {
+      return readConversationPage({ redis, keys }, batchId, offset, limit);
     },
   };
 }

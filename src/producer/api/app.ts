@@ -17,6 +17,7 @@ import type { SuppressionStore } from '../../store/suppression-store.js';
 import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
 import { createAuthCheck } from './auth.js';
+import { registerConsole } from './console/serve-console.js';
 import { registerJsonParser } from './content-parsers.js';
 import type { ApiContext, ZodApp } from './context.js';
 import { registerDocs } from './docs.js';
@@ -61,6 +62,8 @@ export interface ApiDeps {
   newBatchId?: () => string;
   /** Idempotency-Key answers are replayed for this long, in seconds. Default 24 hours. */
   idempotencyTtlSeconds?: number;
+  /** Folder of the built web console served at `/`. Default: `dist/console` of this package. */
+  consoleRoot?: string;
 }
 
 /** The API cannot start as configured (no token, and no --insecure-no-auth). */
@@ -94,7 +97,7 @@ export function defaultBatchId(now: () => number): string {
 /**
  * Builds the producer HTTP API (fastify's `build(opts)`: `listen` is the caller's). Every
  * route goes through the same code as the CLI: `ingestRows`, the batch store, `createBatchControl`,
- * `resultLines`.
+ * `resultLines`. The web console at `/` is static files that call these routes.
  */
 export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   const { config, services, logger } = deps;
@@ -158,6 +161,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   registerScheduleRoutes(app, ctx);
   registerSuppressionRoutes(app, ctx);
   await registerAdmin(app, services.turnQueue.queue);
+  registerConsole(app, { root: deps.consoleRoot, logger });
   return app;
 }
 

@@ -4,9 +4,11 @@ import type { ApiContext, ZodApp } from '../context.js';
 import { continueConversation, conversationNotFound } from '../continue-conversation.js';
 import { batchNotFound } from '../errors.js';
 import { answerIdempotently } from '../idempotency/idempotent-answer.js';
-import { errorSchema, turnRecordSchema } from '../schemas/common.js';
+import { batchIdParams, errorSchema, turnRecordSchema } from '../schemas/common.js';
 import {
   appendTurnSchema,
+  conversationListQuerySchema,
+  conversationListSchema,
   conversationParams,
   conversationViewSchema,
 } from '../schemas/conversations.js';
@@ -18,8 +20,51 @@ turns appended together are sent one after the other, in the order they were acc
 conversation that had completed starts again. 409 when the conversation is cancelled, failed (retry
 it first), expired, or ended by the agent.`;
 
-/** One conversation: read it, or continue it with a new turn. */
+const LIST_DESCRIPTION = `The batch's conversations in input order (where each one's first turn is), with
+their state and number of turns. \`offset\` is a position in the batch's input order, which has
+one entry per turn: start at 0 and pass the \`nextOffset\` of each page to get the next one. A page
+reads a bounded part of the order, so it may hold fewer than \`limit\` conversations and still
+have a \`nextOffset\`.`;
+
+/** A batch's conversations; one conversation: read it, or continue it with a new turn. */
 export function registerConversationRoutes(app: ZodApp, ctx: ApiContext): void {
+  app.get(
+    '/v1/batches/:batchId/conversations',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: "List a batch's conversations, in input order, paginated",
+        description: LIST_DESCRIPTION,
+        params: batchIdParams,
+        querystring: conversationListQuerySchema,
+        response: {
+          200: conversationListSchema,
+          400: errorSchema,
+          401: errorSchema,
+          404: errorSchema,
+          503: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { batchId } = request.params;
+      const { offset, limit } = request.query;
+      const status = await ctx.batchStore.status(batchId);
+      if (!status) throw batchNotFound(batchId);
+      const page = await ctx.batchStore.conversations(batchId, offset, limit);
+      return {
+        conversations: page.conversations.map((c) => ({
+          ...c,
+          status: c.status as ConversationState,
+        })),
+        total: status.conversations.total,
+        offset,
+        limit,
+        nextOffset: page.nextOffset,
+      };
+    },
+  );
+
   app.get(
     '/v1/batches/:batchId/conversations/:conversationId',
     {

@@ -27,6 +27,44 @@ export const conversationViewSchema = z
   })
   .meta({ id: 'ConversationView' });
 
+export const conversationListQuerySchema = z.object({
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe("position in the batch's input order: 0, then the previous page's nextOffset"),
+  limit: z.coerce.number().int().min(1).max(500).default(50).describe('conversations, 1–500'),
+});
+
+export const conversationListSchema = z
+  .object({
+    conversations: z.array(
+      z.object({
+        conversationId: z.string(),
+        status: z.enum([
+          'pending',
+          'active',
+          'completed',
+          'ended',
+          'failed',
+          'cancelled',
+          'expired',
+        ]),
+        turns: z.number().int().describe('turns of the conversation'),
+      }),
+    ),
+    total: z.number().int().describe('conversations in the batch'),
+    offset: z.number().int(),
+    limit: z.number().int(),
+    nextOffset: z
+      .number()
+      .int()
+      .nullable()
+      .describe('where the next page starts in the input order; null at the end'),
+  })
+  .meta({ id: 'ConversationList' });
+
 /** One turn appended to a conversation: a single item, so its rules answer 400 at once. */
 export const appendTurnSchema = z
   .strictObject({
