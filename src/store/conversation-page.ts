@@ -4,7 +4,7 @@ import type { Keys } from '../shared/keys.js';
 /** One conversation of a batch as a list shows it. */
 export interface ConversationSummary {
   conversationId: string;
-  /** Conversation state: pending, active, completed, ended, failed, cancelled or expired. */
+  /** Conversation state: pending, active, completed, ended, failed, cancelled, expired or suppressed. */
   status: string;
   /** Turns the conversation has (appended turns included). */
   turns: number;
@@ -35,8 +35,8 @@ const FIRST_TURN_SUFFIX = `${SEPARATOR}1`;
  * never walks the entries before it. Bounded: it reads at most the scan budget of order entries,
  * in chunks, and one small hash read per conversation it returns.
  *
- * The input order is a Redis list of `conversationId \u001f turn` (see keys.ts); this function is
- * the one place that pages through it for conversations.
+ * The input order is a sorted set of `conversationId \u001f turn` ranked by input position (see
+ * keys.ts); this function is the one place that pages through it for conversations.
  */
 export async function readConversationPage(
   deps: { redis: Redis; keys: Keys },
@@ -53,7 +53,7 @@ export async function readConversationPage(
   let atEnd = false;
   while (ids.length < limit && position - offset < budget) {
     const size = Math.min(chunk, offset + budget - position);
-    const entries = await redis.lrange(keys.order(batchId), position, position + size - 1);
+    const entries = await redis.zrange(keys.order(batchId), position, position + size - 1);
     let used = 0;
     for (const entry of entries) {
       used += 1;
@@ -68,7 +68,7 @@ export async function readConversationPage(
       break;
     }
   }
-  if (!atEnd && (await redis.llen(keys.order(batchId))) <= position) atEnd = true;
+  if (!atEnd && (await redis.zcard(keys.order(batchId))) <= position) atEnd = true;
 
   const pipeline = redis.pipeline();
   for (const id of ids) pipeline.hmget(keys.conversation(batchId, id), 's', 'n');

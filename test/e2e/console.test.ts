@@ -1,4 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import type { Locator, Page } from 'playwright-core';
@@ -10,7 +12,15 @@ import { hostOf, launchBrowser, type Browser } from './helpers/browser.js';
 import { startConsoleStack, type ConsoleStack } from './helpers/console-stack.js';
 
 const TOKEN = 'e2e-console-token-5f2a91';
-const SHOTS = fileURLToPath(new URL('../../docs/console/', import.meta.url));
+/**
+ * Screenshots of the main pages: into docs/console/ (the README shows them) when
+ * CHATBATCH_SCREENSHOTS=update, else into a scratch folder, so a plain test run leaves the
+ * working tree clean.
+ */
+const SHOTS =
+  process.env.CHATBATCH_SCREENSHOTS === 'update'
+    ? fileURLToPath(new URL('../../docs/console/', import.meta.url))
+    : join(tmpdir(), `chatbatch-console-shots-${process.pid}/`);
 
 /** Conversations of the main upload; each has two turns. */
 const CONVERSATIONS = 24;

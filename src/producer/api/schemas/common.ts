@@ -23,6 +23,18 @@ export const errorSchema = z
   })
   .meta({ id: 'Error', description: 'Every error answer; never a stack trace' });
 
+/** A conversation's state (shared/records.ts ConversationState). */
+export const conversationStateSchema = z.enum([
+  'pending',
+  'active',
+  'completed',
+  'ended',
+  'failed',
+  'cancelled',
+  'expired',
+  'suppressed',
+]);
+
 export const batchStatusSchema = z
   .object({
     batchId: z.string(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CHAT_LIMITS } from '../../../vendor/chats-api.js';
-import { turnRecordSchema } from './common.js';
+import { conversationStateSchema, turnRecordSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 
 export const conversationParams = z.object({
@@ -13,16 +13,7 @@ export const conversationViewSchema = z
     batchId: z.string(),
     conversationId: z.string(),
     agentId: z.string(),
-    status: z.enum([
-      'pending',
-      'active',
-      'completed',
-      'ended',
-      'failed',
-      'cancelled',
-      'expired',
-      'suppressed',
-    ]),
+    status: conversationStateSchema,
     turns: z.array(turnRecordSchema),
   })
   .meta({ id: 'ConversationView' });
@@ -42,15 +33,7 @@ export const conversationListSchema = z
     conversations: z.array(
       z.object({
         conversationId: z.string(),
-        status: z.enum([
-          'pending',
-          'active',
-          'completed',
-          'ended',
-          'failed',
-          'cancelled',
-          'expired',
-        ]),
+        status: conversationStateSchema,
         turns: z.number().int().describe('turns of the conversation'),
       }),
     ),
