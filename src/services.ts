@@ -107,7 +107,7 @@ export async function openServices(
     keys,
     redis,
     batchStore,
-    maintenance: createMaintenanceStore({ redis, keys }),
+    maintenance: createMaintenanceStore({ redis, keys, now }),
     turnStore: createTurnStore({ redis, keys, retentionSeconds }),
     appendStore: createAppendStore({ redis, keys, retentionSeconds }),
     get turnQueue() {
@@ -133,6 +133,7 @@ export async function openServices(
         turnQueue: services.turnQueue,
         metrics,
         retentionSeconds,
+        defaultWebhookUrl: config.webhookUrl,
       };
     },
     async close() {

@@ -8,6 +8,7 @@ import type { TurnQueue } from '../shared/turn-queue.js';
 import type { IngestReport, RejectedRow } from './ingest-report.js';
 import type { SendWindow } from '../shared/send-window.js';
 import type { IngestRow } from './ingest-row.js';
+import type { OptInEventType } from '../shared/webhook-settings.js';
 
 export type { IngestRow } from './ingest-row.js';
 
@@ -29,6 +30,10 @@ export interface IngestOptions {
   window?: SendWindow;
   /** Clock for the schedule delay; default Date.now. */
   now?: () => number;
+  /** Where the batch's webhook events go; default `IngestDeps.defaultWebhookUrl`. */
+  webhookUrl?: string;
+  /** Opt-in webhook event types (e.g. `conversation.finished`); default none. */
+  webhookEvents?: readonly OptInEventType[];
 }
 
 export interface IngestDeps {
@@ -38,6 +43,8 @@ export interface IngestDeps {
   turnQueue: TurnQueue;
   metrics?: Metrics;
   retentionSeconds: number;
+  /** Webhook URL of batches created without one (CHATBATCH_WEBHOOK_URL). Default none. */
+  defaultWebhookUrl?: string;
 }
 
 /** Rows per staging script call; large enough to amortise the round trip. */
@@ -88,6 +95,8 @@ export async function ingestRows(
     scheduledAt: options.scheduleAt,
     expireAt: options.expireAt,
     window: options.window,
+    webhookUrl: options.webhookUrl ?? deps.defaultWebhookUrl,
+    webhookEvents: options.webhookEvents,
   };
   const delayMs = options.scheduleAt ? options.scheduleAt - (options.now ?? Date.now)() : undefined;
   let accepted = 0;

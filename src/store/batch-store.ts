@@ -4,6 +4,7 @@ import type { BatchStatus, TurnRecord } from '../shared/records.js';
 import { batchStatusFromHash } from './batch-status.js';
 import type { SendWindow } from '../shared/send-window.js';
 import { storeScripts } from './scripts.js';
+import type { OptInEventType } from '../shared/webhook-settings.js';
 import { turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
 
 /** A conversation's next turn that needs a job. */
@@ -25,7 +26,16 @@ export interface BatchStore {
   ensureBatch(batchId: string, settings: BatchSettings): Promise<boolean>;
   status(batchId: string): Promise<BatchStatus | undefined>;
   list(offset: number, limit: number): Promise<{ batchIds: string[]; total: number }>;
-  setState(batchId: string, from: string[], to: string): Promise<boolean>;
+  /**
+   * Moves the batch to `to` if it is in one of `from`; true when it did. A move to `cancelled`
+   * or `paused` is reported to the batch's webhook (with `pauseReason` for a pause).
+   */
+  setState(
+    batchId: string,
+    from: string[],
+    to: string,
+    pauseReason?: PauseReason,
+  ): Promise<boolean>;
   /** Closes every unfinished conversation as cancelled or expired; returns how many. */
   closeConversations(batchId: string, as: 'cancelled' | 'expired'): Promise<number>;
   takeParked(batchId: string, chunk: number): Promise<TurnRef[]>;
@@ -43,7 +53,15 @@ export interface BatchSettings {
   expireAt?: number;
   /** Send only inside this window of each recipient's local time. */
   window?: SendWindow;
+  /** Where the batch's webhook events go; none: no events. */
+  webhookUrl?: string;
+  /** Opt-in event types on top of the batch events (e.g. `conversation.finished`). */
+  webhookEvents?: readonly OptInEventType[];
 }
+
+/** Why a batch was paused, as its `batch.paused` webhook event says. */
+export type PauseReason =
+  { source: 'operator' } | { source: 'vendor_credentials'; code: string; httpStatus: number };
 
 const SEPARATOR = '\u001f';
 
@@ -85,6 +103,10 @@ export function createBatchStore(deps: {
         if (settings.scheduledAt) fields.scheduledAt = settings.scheduledAt;
         if (settings.expireAt) fields.expireAt = settings.expireAt;
         if (settings.window) fields.window = JSON.stringify(settings.window);
+        // Read by the store scripts that emit webhook events (lua-events.ts).
+        if (settings.webhookUrl) fields.webhookUrl = settings.webhookUrl;
+        if (settings.webhookUrl && settings.webhookEvents?.length)
+          fields.webhookEvents = settings.webhookEvents.join(',');
         await redis
           .multi()
           .hset(keys.batch(batchId), fields)
@@ -109,11 +131,16 @@ export function createBatchStore(deps: {
       return { batchIds, total };
     },
 
-    async setState(batchId, from, to) {
-      const state = await redis.hget(keys.batch(batchId), 'state');
-      if (state === null || !from.includes(state)) return false;
-      await redis.hset(keys.batch(batchId), 'state', to);
-      return true;
+    async setState(batchId, from, to, pauseReason) {
+      const changed = await run('cbSetBatchState', [
+        keys.batch(batchId),
+        from.join(' '),
+        to,
+        now(),
+        pauseReason ? JSON.stringify(pauseReason) : '',
+        pauseReason?.source === 'vendor_credentials' ? pauseReason.code : '',
+      ]);
+      return Number(changed) === 1;
     },
 
     async closeConversations(batchId, as) {

@@ -43,6 +43,7 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs)
     redis.call('HDEL', ckey, 'lease')
     moveCount(bkey, 'c', s, 'expired', 1)
     checkFinished(bkey, now)
+    emitClosed(bkey, ckey, cid, 'expired', now)
     return {'done', 'expired'}
   end
   if b[2] and now < tonumber(b[2]) then return {'wait', b[2]} end
@@ -131,6 +132,7 @@ local function recordTurn(ckey, bkey, fkey, _okey, cid, k, now, outcome, chatId,
   redis.call('HSET', ckey, 's', finalState)
   moveCount(bkey, 'c', s, finalState, 1)
   checkFinished(bkey, now)
+  emitClosed(bkey, ckey, cid, finalState, now)
   return {'finished', finalState, skipped}
 end
 local ttl = tonumber(ARGV[1])
