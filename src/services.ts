@@ -10,6 +10,9 @@ import { createBatchStore, type BatchStore } from './store/batch-store.js';
 import { createMaintenanceStore, type MaintenanceStore } from './store/maintenance-store.js';
 import { createTurnStore, type TurnStore } from './store/turn-store.js';
 import type { IngestDeps } from './producer/ingest.js';
+import { attemptsBudget } from './webhooks/backoff.js';
+import { createFailedEvents, type FailedEvents } from './webhooks/failed-events.js';
+import { createWebhookQueue, type WebhookQueue } from './webhooks/webhook-queue.js';
 import {
   createScheduleService,
   type ScheduleService,
@@ -43,6 +46,10 @@ export interface Services {
   readonly turnQueue: TurnQueue;
   /** Recurring runs, built on first use. */
   readonly schedules: ScheduleService;
+  /** The BullMQ queue of webhook deliveries, built on first use. */
+  readonly webhookQueue: WebhookQueue;
+  /** Webhook events that failed for good, per batch (`chatbatch webhooks retry`). */
+  readonly failedWebhooks: FailedEvents;
   /** What `ingestRows` needs (counting rows in `metrics` when given). */
   ingestDeps(metrics?: Metrics): IngestDeps;
   /** Closes the queues and the connection. */
@@ -101,6 +108,7 @@ export async function openServices(
   const batchStore = createBatchStore({ redis, keys, now, retentionSeconds });
   let turnQueue: TurnQueue | undefined;
   let schedules: ScheduleService | undefined;
+  let webhookQueue: WebhookQueue | undefined;
   const services: Services = {
     config,
     role,
@@ -125,6 +133,24 @@ export async function openServices(
       }
       return schedules;
     },
+    get webhookQueue() {
+      if (!webhookQueue) {
+        webhookQueue = createWebhookQueue({
+          redis,
+          keys,
+          attempts: attemptsBudget(config.webhookBackoffMs, config.webhookMaxAgeSeconds * 1000),
+        });
+        webhookQueue.queue.on('error', () => undefined);
+      }
+      return webhookQueue;
+    },
+    failedWebhooks: createFailedEvents({
+      redis,
+      keys,
+      retentionSeconds,
+      queue: () => services.webhookQueue,
+      now,
+    }),
     ingestDeps(metrics) {
       return {
         redis,
@@ -137,7 +163,7 @@ export async function openServices(
       };
     },
     async close() {
-      await Promise.allSettled([turnQueue?.close(), schedules?.close()]);
+      await Promise.allSettled([turnQueue?.close(), schedules?.close(), webhookQueue?.close()]);
       await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -9,6 +9,7 @@ import { configFrom, openProducer } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { createProgress } from './progress.js';
 import { scheduleOptions, type ScheduleFlags } from './schedule-flags.js';
+import { webhookOptions } from './webhook-flags.js';
 
 interface IngestFlags extends ScheduleFlags {
   batch: string;
@@ -17,6 +18,8 @@ interface IngestFlags extends ScheduleFlags {
   dryRun?: boolean;
   strict?: boolean;
   json?: boolean;
+  webhookUrl?: string;
+  webhookEvents?: string;
 }
 
 const MAX_LISTED_REJECTIONS = 20;
@@ -61,6 +64,11 @@ export function registerIngest(program: Command): void {
       '--window <spec>',
       'send only inside "DAYS HH:MM-HH:MM [ZONE]" of each recipient\'s time',
     )
+    .option('--webhook-url <url>', "POST the batch's events here (default CHATBATCH_WEBHOOK_URL)")
+    .option(
+      '--webhook-events <list>',
+      'opt-in webhook events besides the batch ones, comma-separated: conversation.finished',
+    )
     .action(async (file: string, flags: IngestFlags) => {
       const schedule = scheduleOptions(flags, Date.now());
       if (!BATCH_ID_PATTERN.test(flags.batch)) {
@@ -70,6 +78,7 @@ export function registerIngest(program: Command): void {
         throw new CliError('--delimiter: must be exactly one character', EXIT.usage);
       }
       const config = configFrom();
+      const webhook = webhookOptions(flags, config);
       try {
         await access(file);
       } catch (error) {
@@ -91,6 +100,7 @@ export function registerIngest(program: Command): void {
           dryRun: flags.dryRun,
           strict: flags.strict,
           ...schedule,
+          ...webhook,
           onProgress: (n) => progress?.update(n),
         });
         progress?.stop();

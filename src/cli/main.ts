@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./demo-command.js')).registerDemo,
   api: async () => (await import('./api-command.js')).registerApi,
   schedule: async () => (await import('./schedule-command.js')).registerSchedule,
+  webhooks: async () => (await import('./webhooks-command.js')).registerWebhooks,
 };
 const CONTROL_COMMANDS = new Set(['cancel', 'pause', 'resume', 'retry-failed']);
 

@@ -28,6 +28,7 @@ describe('OpenAPI document', () => {
         'POST /v1/batches/{batchId}/pause',
         'POST /v1/batches/{batchId}/resume',
         'POST /v1/batches/{batchId}/retry-failed',
+        'POST /v1/batches/{batchId}/webhooks/retry',
         'GET /v1/batches/{batchId}/conversations/{conversationId}',
         'POST /v1/batches/{batchId}/conversations/{conversationId}/turns',
         'GET /v1/schedules',

@@ -13,6 +13,7 @@ import type { MaintenanceStore } from '../../store/maintenance-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { IngestDeps } from '../ingest.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
+import type { FailedEvents } from '../../webhooks/failed-events.js';
 import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
 import { createAuthCheck } from './auth.js';
@@ -28,6 +29,7 @@ import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerSubmitRoute } from './submit/submit-route.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 import { zodValidatorCompiler } from './validation.js';
 
 /** What the API needs of the process's services (src/services.ts, role `api`). */
@@ -40,12 +42,21 @@ export interface ApiServices {
   readonly maintenance: MaintenanceStore;
   readonly appendStore: AppendStore;
   readonly schedules: ScheduleService;
+  readonly failedWebhooks: FailedEvents;
   ingestDeps(metrics?: Metrics): IngestDeps;
 }
 
 export interface ApiDeps {
-  /** Tokens (`apiTokens`), body limits, retention. */
-  config: Pick<Config, 'apiTokens' | 'apiJsonLimitBytes' | 'apiCsvLimitBytes' | 'retentionSeconds'>;
+  /** Tokens (`apiTokens`), body limits, retention, webhook URL and secrets. */
+  config: Pick<
+    Config,
+    | 'apiTokens'
+    | 'apiJsonLimitBytes'
+    | 'apiCsvLimitBytes'
+    | 'retentionSeconds'
+    | 'webhookUrl'
+    | 'webhookSecrets'
+  >;
   services: ApiServices;
   /** Its registry is served at /metrics; ingests count into `chatbatch_ingest_rows_total`. */
   metrics: Metrics;
@@ -121,6 +132,8 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     }),
     schedules: services.schedules,
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
+    webhooks: { defaultUrl: config.webhookUrl, secretSet: config.webhookSecrets.length > 0 },
+    failedWebhooks: services.failedWebhooks,
     newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
   };
 
@@ -150,6 +163,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   registerSubmitRoute(app, ctx);
   registerBatchRoutes(app, ctx);
   registerControlRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   await registerAdmin(app, services.turnQueue.queue);

@@ -5,6 +5,7 @@ import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../../../shared/records.js';
 import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
+import { webhookJsonFields, webhookQueryFields } from './webhook-options.js';
 
 /**
  * Types only: a body of the wrong shape is a 400 for the whole request. The content rules (an
@@ -38,6 +39,7 @@ export const submitQuerySchema = z.object({
   strict: queryBoolean.optional().describe('enqueue nothing if any conversation is rejected'),
   dryRun: queryBoolean.optional().describe('validate and report, enqueue nothing'),
   ...scheduleQueryFields,
+  ...webhookQueryFields,
 });
 export type SubmitQuery = z.infer<typeof submitQuerySchema>;
 
@@ -66,6 +68,7 @@ export const submitJsonSchema = z
     strict: z.boolean().nullish().describe('enqueue nothing if any conversation is rejected'),
     dryRun: z.boolean().nullish().describe('validate and report, enqueue nothing'),
     ...scheduleJsonFields,
+    ...webhookJsonFields,
     conversations: z.array(jsonConversationSchema).min(1),
   })
   .meta({ id: 'BatchSubmission' });
@@ -84,6 +87,8 @@ export const submitMultipartDoc = {
     scheduleAt: { type: 'string', format: 'date-time' },
     expireAt: { type: 'string', format: 'date-time' },
     window: { type: 'string', description: 'e.g. "mon-fri 09:00-18:00 Europe/Berlin"' },
+    webhookUrl: { type: 'string', format: 'uri' },
+    webhookEvents: { type: 'string', description: 'opt-in events, e.g. "conversation.finished"' },
     file: { type: 'string', format: 'binary', description: 'the CSV file, after the fields' },
   },
 } as const;

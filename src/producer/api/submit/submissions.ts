@@ -6,6 +6,8 @@ import { duplicateIdIssues, jsonConversationRows } from './json-conversations.js
 import type { SubmitJson, SubmitQuery } from '../schemas/batches.js';
 import { RequestValidationError } from '../validation.js';
 import type { SendWindow } from '../../../shared/send-window.js';
+import type { OptInEventType } from '../../../shared/webhook-settings.js';
+import { ApiError } from '../errors.js';
 
 /**
  * One `POST /v1/batches` body, whatever its content type, as `ingestRows` wants it. Split in two
@@ -31,6 +33,8 @@ export interface SubmissionContext {
   newBatchId: () => string;
   /** Largest CSV body or file, in bytes. */
   csvLimitBytes: number;
+  /** The server's webhook settings: a URL needs a secret to sign with. */
+  webhooks: { defaultUrl: string | undefined; secretSet: boolean };
 }
 
 const blankToUndefined = (value: string | null | undefined) => value?.trim() || undefined;
@@ -45,8 +49,23 @@ export function ingestOptions(
     scheduleAt?: number | null;
     expireAt?: number | null;
     window?: SendWindow | null;
+    webhookUrl?: string | null;
+    webhookEvents?: readonly OptInEventType[] | null;
   },
 ): IngestOptions {
+  const webhookUrl = blankToUndefined(given.webhookUrl);
+  if (webhookUrl && !ctx.webhooks.secretSet) {
+    throw new ApiError(
+      'invalid_request',
+      'webhookUrl: this server has no CHATBATCH_WEBHOOK_SECRET to sign deliveries with; set it (whsec_…) on the API and the workers',
+    );
+  }
+  if (given.webhookEvents?.length && !webhookUrl && !ctx.webhooks.defaultUrl) {
+    throw new ApiError(
+      'invalid_request',
+      'webhookEvents: needs a webhook URL (webhookUrl, or CHATBATCH_WEBHOOK_URL on the server)',
+    );
+  }
   return {
     batchId: given.batchId ?? ctx.newBatchId(),
     agentId: blankToUndefined(given.agentId),
@@ -55,6 +74,8 @@ export function ingestOptions(
     scheduleAt: given.scheduleAt ?? undefined,
     expireAt: given.expireAt ?? undefined,
     window: given.window ?? undefined,
+    webhookUrl,
+    webhookEvents: given.webhookEvents ?? undefined,
   };
 }
 
@@ -82,6 +103,8 @@ export function jsonSubmission(
         scheduleAt: body.scheduleAt ?? ctx.query.scheduleAt,
         expireAt: body.expireAt ?? ctx.query.expireAt,
         window: body.window ?? ctx.query.window,
+        webhookUrl: body.webhookUrl ?? ctx.query.webhookUrl,
+        webhookEvents: body.webhookEvents ?? ctx.query.webhookEvents,
       });
       const rows = fromIterable(jsonConversationRows(body, options.agentId));
       return { options, rows, fingerprint: () => digest };
