@@ -106,8 +106,15 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps): { close(): Promis
   worker.on('error', (error) => logger.error({ err: error.message }, 'webhook worker error'));
   worker.on('failed', (job, error) => {
     if (error instanceof DeliveryRetryError)
-      logger.debug({ eventId: job?.data?.id, reason: error.message }, 'webhook attempt failed, will retry');
-    else logger.error({ eventId: job?.data?.id, err: error.message }, 'webhook job failed unexpectedly');
+      logger.debug(
+        { eventId: job?.data?.id, reason: error.message },
+        'webhook attempt failed, will retry',
+      );
+    else
+      logger.error(
+        { eventId: job?.data?.id, err: error.message },
+        'webhook job failed unexpectedly',
+      );
   });
   return { close: () => worker.close() };
 }

@@ -28,7 +28,9 @@ export interface WebhookQueue {
    * exists already is not added twice: the relay uses the event id, so an entry relayed twice
    * (two relays, a crash before the outbox entry was removed) is one job.
    */
-  enqueue(items: readonly { delivery: WebhookDelivery; since: number; jobId: string }[]): Promise<void>;
+  enqueue(
+    items: readonly { delivery: WebhookDelivery; since: number; jobId: string }[],
+  ): Promise<void>;
   close(): Promise<void>;
 }
 
