@@ -40,8 +40,10 @@ export interface Keys {
    * (src/store/lua-events.ts derives it from a batch key: `{prefix}` + WEBHOOK_OUTBOX_SUFFIX).
    */
   readonly webhookOutbox: string;
-  /** Sorted set: events handed to the webhook queue and not yet settled, by when (ms). */
+  /** Sorted set: webhook job ids queued and not yet settled, scored by when they began (ms). */
   readonly webhookPending: string;
+  /** Prefix of the webhook queue's BullMQ job hashes (the job id follows). */
+  readonly webhookJobPrefix: string;
   /** Hash: a batch's webhook events that failed for good (event id → JSON), for `webhooks retry`. */
   webhookFailed(batchId: string): string;
   /** String: lock so that one worker at a time moves the outbox into the webhook queue. */
@@ -74,6 +76,7 @@ export function makeKeys(prefix: string): Keys {
     idempotency: (digest: string) => `${tag}:idem:${digest}`,
     webhookOutbox: `${tag}${WEBHOOK_OUTBOX_SUFFIX}`,
     webhookPending: `${tag}:wh:pending`,
+    webhookJobPrefix: `${tag}:${WEBHOOK_QUEUE_NAME}:`,
     webhookFailed: (b: string) => `${tag}:wh:failed:${b}`,
     webhookRelayLock: `${tag}:wh:relay`,
   });

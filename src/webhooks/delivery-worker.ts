@@ -47,26 +47,27 @@ export interface DeliveryWorkerDeps {
  */
 export function createDeliveryProcessor(deps: DeliveryWorkerDeps) {
   const { metrics, logger, now } = deps;
-  return async (job: Pick<Job, 'data' | 'attemptsMade' | 'opts'>): Promise<string> => {
+  return async (job: Pick<Job, 'id' | 'data' | 'attemptsMade' | 'opts'>): Promise<string> => {
     const parsed = webhookJobSchema.safeParse(job.data);
     if (!parsed.success) {
       logger.error({ err: parsed.error.message }, 'unreadable webhook job dropped');
       return 'dropped';
     }
     const event: WebhookJob = parsed.data;
+    const jobId = job.id ?? event.id;
     const headers = signedHeaders(deps.secrets, event.id, now() / 1000, event.body);
     const result = await deps.sender.send(event.url, { ...headers }, event.body);
     const attempts = job.attemptsMade + 1;
     const log = { batchId: event.batchId, eventId: event.id, type: event.type, attempts };
     if (result.ok) {
-      await deps.failedEvents.delivered(event);
+      await deps.failedEvents.delivered(event, jobId);
       metrics.webhookDeliveries.inc({ outcome: 'delivered' });
       logger.debug({ ...log, status: result.status }, 'webhook delivered');
       return 'delivered';
     }
     const outOfAttempts = attempts >= (job.opts.attempts ?? 1);
     if (result.permanent || outOfAttempts || isExhausted(now() - event.since, deps.maxAgeMs)) {
-      await deps.failedEvents.record(event, result.reason, attempts, now());
+      await deps.failedEvents.record(event, jobId, { reason: result.reason, attempts, at: now() });
       metrics.webhookDeliveries.inc({ outcome: 'failed' });
       logger.warn(
         { ...log, reason: result.reason },

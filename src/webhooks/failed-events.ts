@@ -14,10 +14,14 @@ export const failedEventSchema = webhookJobSchema.extend({
 export type FailedEvent = z.infer<typeof failedEventSchema>;
 
 export interface FailedEvents {
-  /** Marks a delivery failed for good: kept for `webhooks retry`, no longer pending. */
-  record(job: WebhookJob, reason: string, attempts: number, at: number): Promise<void>;
-  /** Marks a delivery done: no longer pending, no longer failed (after a retry). */
-  delivered(job: Pick<WebhookJob, 'id' | 'batchId'>): Promise<void>;
+  /** Marks a delivery (job `jobId`) failed for good: kept for `webhooks retry`, no longer pending. */
+  record(
+    event: WebhookJob,
+    jobId: string,
+    failure: { reason: string; attempts: number; at: number },
+  ): Promise<void>;
+  /** Marks a delivery (job `jobId`) done: no longer pending, no longer failed (after a retry). */
+  delivered(event: Pick<WebhookJob, 'id' | 'batchId'>, jobId: string): Promise<void>;
   /** The batch's failed events, oldest first (at most `limit`). */
   list(batchId: string, limit?: number): Promise<FailedEvent[]>;
   /** Queues every failed event of the batch again (same id and body); returns how many. */
@@ -52,7 +56,7 @@ export function createFailedEvents(deps: {
   }
 
   return {
-    async record(job, reason, attempts, at) {
+    async record(job, jobId, { reason, attempts, at }) {
       const event: FailedEvent = {
         ...job,
         failedAt: new Date(at).toISOString(),
@@ -63,14 +67,14 @@ export function createFailedEvents(deps: {
         .multi()
         .hset(keys.webhookFailed(job.batchId), job.id, JSON.stringify(event))
         .expire(keys.webhookFailed(job.batchId), deps.retentionSeconds)
-        .zrem(keys.webhookPending, job.id)
+        .zrem(keys.webhookPending, jobId)
         .exec();
     },
 
-    async delivered(job) {
+    async delivered(job, jobId) {
       await redis
         .multi()
-        .zrem(keys.webhookPending, job.id)
+        .zrem(keys.webhookPending, jobId)
         .hdel(keys.webhookFailed(job.batchId), job.id)
         .exec();
     },

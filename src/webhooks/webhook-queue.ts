@@ -24,7 +24,7 @@ export const WEBHOOK_BACKOFF_TYPE = 'chatbatch-webhook';
 export interface WebhookQueue {
   readonly queue: Queue;
   /**
-   * Queues deliveries and marks them pending (for the age-of-oldest metric). A job id that
+   * Queues deliveries and marks their jobs pending (for the age-of-oldest metric). A job id that
    * exists already is not added twice: the relay uses the event id, so an entry relayed twice
    * (two relays, a crash before the outbox entry was removed) is one job.
    */
@@ -60,8 +60,10 @@ export function createWebhookQueue(deps: {
     async enqueue(items) {
       if (items.length === 0) return;
       const pending = deps.redis.pipeline();
-      for (const { delivery, since } of items)
-        pending.zadd(deps.keys.webhookPending, 'NX', since, delivery.id);
+      // Before the jobs exist, so that a crash in between cannot leave a job uncounted; a
+      // member whose job is gone or finished is dropped by the backlog collector.
+      for (const { since, jobId } of items)
+        pending.zadd(deps.keys.webhookPending, 'NX', since, jobId);
       await pending.exec();
       await queue.addBulk(
         items.map(({ delivery, since, jobId }) => ({
