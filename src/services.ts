@@ -11,6 +11,9 @@ import { createMaintenanceStore, type MaintenanceStore } from './store/maintenan
 import { createTurnStore, type TurnStore } from './store/turn-store.js';
 import { createSuppressionStore, type SuppressionStore } from './store/suppression-store.js';
 import type { IngestDeps } from './producer/ingest.js';
+import { attemptsBudget } from './webhooks/backoff.js';
+import { createFailedEvents, type FailedEvents } from './webhooks/failed-events.js';
+import { createWebhookQueue, type WebhookQueue } from './webhooks/webhook-queue.js';
 import {
   createScheduleService,
   type ScheduleService,
@@ -46,6 +49,10 @@ export interface Services {
   readonly turnQueue: TurnQueue;
   /** Recurring runs, built on first use. */
   readonly schedules: ScheduleService;
+  /** The BullMQ queue of webhook deliveries, built on first use. */
+  readonly webhookQueue: WebhookQueue;
+  /** Webhook events that failed for good, per batch (`chatbatch webhooks retry`). */
+  readonly failedWebhooks: FailedEvents;
   /** What `ingestRows` needs (counting rows in `metrics` when given). */
   ingestDeps(metrics?: Metrics): IngestDeps;
   /** Closes the queues and the connection. */
@@ -104,13 +111,14 @@ export async function openServices(
   const batchStore = createBatchStore({ redis, keys, now, retentionSeconds });
   let turnQueue: TurnQueue | undefined;
   let schedules: ScheduleService | undefined;
+  let webhookQueue: WebhookQueue | undefined;
   const services: Services = {
     config,
     role,
     keys,
     redis,
     batchStore,
-    maintenance: createMaintenanceStore({ redis, keys }),
+    maintenance: createMaintenanceStore({ redis, keys, now }),
     turnStore: createTurnStore({
       redis,
       keys,
@@ -134,6 +142,24 @@ export async function openServices(
       }
       return schedules;
     },
+    get webhookQueue() {
+      if (!webhookQueue) {
+        webhookQueue = createWebhookQueue({
+          redis,
+          keys,
+          attempts: attemptsBudget(config.webhookBackoffMs, config.webhookMaxAgeSeconds * 1000),
+        });
+        webhookQueue.queue.on('error', () => undefined);
+      }
+      return webhookQueue;
+    },
+    failedWebhooks: createFailedEvents({
+      redis,
+      keys,
+      retentionSeconds,
+      queue: () => services.webhookQueue,
+      now,
+    }),
     ingestDeps(metrics) {
       return {
         redis,
@@ -144,10 +170,11 @@ export async function openServices(
         retentionSeconds,
         maxTurns: config.maxTurns,
         defaultFrequencyCap: config.frequencyCap,
+        defaultWebhookUrl: config.webhookUrl,
       };
     },
     async close() {
-      await Promise.allSettled([turnQueue?.close(), schedules?.close()]);
+      await Promise.allSettled([turnQueue?.close(), schedules?.close(), webhookQueue?.close()]);
       await redis.quit().catch(() => redis.disconnect());
     },
   };

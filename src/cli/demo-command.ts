@@ -21,6 +21,7 @@ import { startDemoConsole, untilInterrupted, type DemoConsole } from './demo-con
 import { createProgress } from './progress.js';
 import { formatStatus } from './status-command.js';
 import { redisServerOnPath, startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.js';
+import { startDemoReceiver } from './demo-webhook-receiver.js';
 
 const EXAMPLE_CSV = fileURLToPath(new URL('../../examples/demo.csv', import.meta.url));
 const DEMO_API_KEY = 'demo-key-not-a-secret';
@@ -76,6 +77,7 @@ export function registerDemo(program: Command): void {
         faults: parseFaultSpec('5xx=0.05,429=0.02,reset=0.02'),
         alternateSuccessCodes: true,
       });
+      const receiver = await startDemoReceiver();
       const config = configFrom({
         REDIS_URL: redisUrl,
         SIGMAMIND_BASE_URL: simulator.url,
@@ -83,6 +85,10 @@ export function registerDemo(program: Command): void {
         METRICS_PORT: 0,
         CHATBATCH_BACKOFF_MS: 200,
         CHATBATCH_CONCURRENCY: 20,
+        // Webhooks go to the local receiver above: a loopback address, so allow private ones.
+        CHATBATCH_WEBHOOK_SECRET: receiver.secret,
+        CHATBATCH_WEBHOOK_ALLOW_PRIVATE: 'on',
+        CHATBATCH_WEBHOOK_BACKOFF_MS: 200,
       });
       const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
       const services = await openServices(config, 'worker', { logger });
@@ -107,7 +113,7 @@ export function registerDemo(program: Command): void {
           readCsvRows(createReadStream(flags.csv), {
             source: flags.csv,
           }),
-          { batchId },
+          { batchId, webhookUrl: receiver.url },
         );
         process.stdout.write(
           `  ${report.accepted} conversations (${report.turns} turns) enqueued, ${report.rejected} rejected\n`,
@@ -146,6 +152,18 @@ export function registerDemo(program: Command): void {
             `    turn ${turn.turn}: "${turn.input}" → ${turn.chatId ?? turn.status} (previousChatId ${turn.previousChatId ?? 'none'})`,
           );
         }
+        const deadline = Date.now() + 10_000;
+        while (
+          !receiver.received.some((h) => h.type === 'batch.completed') &&
+          Date.now() < deadline
+        )
+          await sleep(100);
+        const completed = receiver.received.find((h) => h.type === 'batch.completed');
+        process.stdout.write(
+          completed
+            ? `Webhook: batch.completed delivered to ${receiver.url} (webhook-id ${completed.id}, signed with a demo whsec_ secret)\n`
+            : `Webhook: batch.completed not delivered to ${receiver.url} within 10 s\n`,
+        );
         const stats = simulator.stats();
         process.stdout.write(
           `\nThe simulator received ${stats.requests} requests for ${status!.turns.completed} completed turns (retries absorbed the injected faults).\n` +
@@ -171,6 +189,7 @@ export function registerDemo(program: Command): void {
         await worker.close();
         await services.close();
         await simulator.close();
+        await receiver.close();
         await throwaway?.stop();
       }
     });

@@ -10,6 +10,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { createProgress } from './progress.js';
 import { scheduleOptions, type ScheduleFlags } from './schedule-flags.js';
 import { frequencyCapFlag } from './contact-flags.js';
+import { webhookOptions } from './webhook-flags.js';
 
 interface IngestFlags extends ScheduleFlags {
   batch: string;
@@ -19,6 +20,8 @@ interface IngestFlags extends ScheduleFlags {
   strict?: boolean;
   json?: boolean;
   frequencyCap?: string;
+  webhookUrl?: string;
+  webhookEvents?: string;
 }
 
 const MAX_LISTED_REJECTIONS = 20;
@@ -67,6 +70,11 @@ export function registerIngest(program: Command): void {
       '--frequency-cap <N/PERIOD>',
       'at most N conversations started per recipient in PERIOD, across batches (e.g. 1/7d; "none")',
     )
+    .option('--webhook-url <url>', "POST the batch's events here (default CHATBATCH_WEBHOOK_URL)")
+    .option(
+      '--webhook-events <list>',
+      'opt-in webhook events besides the batch ones, comma-separated: conversation.finished',
+    )
     .action(async (file: string, flags: IngestFlags) => {
       const schedule = scheduleOptions(flags, Date.now());
       const frequencyCap = frequencyCapFlag(flags.frequencyCap);
@@ -77,6 +85,7 @@ export function registerIngest(program: Command): void {
         throw new CliError('--delimiter: must be exactly one character', EXIT.usage);
       }
       const config = configFrom();
+      const webhook = webhookOptions(flags, config);
       try {
         await access(file);
       } catch (error) {
@@ -99,6 +108,7 @@ export function registerIngest(program: Command): void {
           strict: flags.strict,
           ...schedule,
           frequencyCap,
+          ...webhook,
           onProgress: (n) => progress?.update(n),
         });
         progress?.stop();

@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   api: async () => (await import('./api-command.js')).registerApi,
   schedule: async () => (await import('./schedule-command.js')).registerSchedule,
   suppress: async () => (await import('./suppress-command.js')).registerSuppress,
+  webhooks: async () => (await import('./webhooks-command.js')).registerWebhooks,
 };
 const CONTROL_COMMANDS = new Set(['cancel', 'pause', 'resume', 'retry-failed']);
 

@@ -67,7 +67,9 @@ export function createBatchControl(deps: {
         changed ||= conversations > 0;
         break;
       case 'pause':
-        changed = await batchStore.setState(batchId, ['running', 'scheduled'], 'paused');
+        changed = await batchStore.setState(batchId, ['running', 'scheduled'], 'paused', {
+          source: 'operator',
+        });
         break;
       case 'resume':
         changed = await batchStore.setState(batchId, ['paused'], 'running');

@@ -9,6 +9,7 @@ import type { IngestReport, RejectedRow } from './ingest-report.js';
 import type { SendWindow } from '../shared/send-window.js';
 import type { FrequencyCap } from '../shared/frequency-cap.js';
 import type { IngestRow } from './ingest-row.js';
+import type { OptInEventType } from '../shared/webhook-settings.js';
 
 export type { IngestRow } from './ingest-row.js';
 
@@ -35,6 +36,10 @@ export interface IngestOptions {
   frequencyCap?: FrequencyCap | null;
   /** Clock for the schedule delay; default Date.now. */
   now?: () => number;
+  /** Where the batch's webhook events go; default `IngestDeps.defaultWebhookUrl`. */
+  webhookUrl?: string;
+  /** Opt-in webhook event types (e.g. `conversation.finished`); default none. */
+  webhookEvents?: readonly OptInEventType[];
 }
 
 export interface IngestDeps {
@@ -44,6 +49,8 @@ export interface IngestDeps {
   turnQueue: TurnQueue;
   metrics?: Metrics;
   retentionSeconds: number;
+  /** Webhook URL of batches created without one (CHATBATCH_WEBHOOK_URL). Default none. */
+  defaultWebhookUrl?: string;
   /** Most turns per conversation (CHATBATCH_MAX_TURNS). */
   maxTurns: number;
   /** The frequency cap of batches that set none (CHATBATCH_FREQUENCY_CAP). */
@@ -124,6 +131,8 @@ export async function ingestRows(
       options.frequencyCap === null
         ? undefined
         : (options.frequencyCap ?? deps.defaultFrequencyCap),
+    webhookUrl: options.webhookUrl ?? deps.defaultWebhookUrl,
+    webhookEvents: options.webhookEvents,
   };
   const delayMs = options.scheduleAt ? options.scheduleAt - (options.now ?? Date.now)() : undefined;
   let accepted = 0;

@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { REDIS_URL_RULE, isValidRedisUrl } from './redis-url.js';
 import { FREQUENCY_CAP_RULE, parseFrequencyCap, type FrequencyCap } from './frequency-cap.js';
 import { optOutWordList } from './opt-out.js';
+import {
+  parseDurationSeconds,
+  parseSwitch,
+  parseWebhookSecrets,
+  webhookUrlProblem,
+  type WebhookSecret,
+} from './webhook-settings.js';
 
 /**
  * The whole configuration of a chatbatch process, read once from the environment
@@ -66,6 +73,22 @@ export interface Config {
    * CHATBATCH_OPT_OUT_WORDS replaces it (comma-separated; set it to `,` for none).
    */
   readonly optOutWords: readonly string[];
+  /** Webhook URL of batches that name none (`CHATBATCH_WEBHOOK_URL`). Default none. */
+  readonly webhookUrl: string | undefined;
+  /**
+   * Signing keys (`CHATBATCH_WEBHOOK_SECRET`, `whsec_…`, space-separated); every delivery is
+   * signed with each. Required when `webhookUrl` is set. Default none. Never logged.
+   */
+  readonly webhookSecrets: readonly WebhookSecret[];
+  /** How long an event is retried before it is marked failed, in seconds. Default 72 h. */
+  readonly webhookMaxAgeSeconds: number;
+  /** Deliver to private, loopback and link-local addresses too. Default false. */
+  readonly webhookAllowPrivate: boolean;
+  /**
+   * Base of the webhook retry backoff, in ms (`CHATBATCH_WEBHOOK_BACKOFF_MS`): the first retry
+   * waits 0.5–1× this. Default 5000; tests lower it.
+   */
+  readonly webhookBackoffMs: number;
 }
 
 const int = (min: number, max: number) =>
@@ -96,6 +119,19 @@ const url = (protocols: string[]) =>
       },
       `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
     );
+
+/** A zod string rule from a parser that throws an Error with the rule as its message. */
+const parsed = <T>(parse: (value: string) => T) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const MAX_WEBHOOK_AGE_SECONDS = 30 * 86_400;
 
 const envSchema = z.object({
   REDIS_URL: z
@@ -155,6 +191,25 @@ const envSchema = z.object({
       'must be comma-separated words or phrases of at most 64 characters',
     )
     .optional(),
+  CHATBATCH_WEBHOOK_URL: z
+    .string()
+    .trim()
+    .superRefine((value, ctx) => {
+      const problem = webhookUrlProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  CHATBATCH_WEBHOOK_SECRET: parsed(parseWebhookSecrets).optional(),
+  CHATBATCH_WEBHOOK_MAX_AGE: parsed(parseDurationSeconds)
+    .pipe(
+      z
+        .number()
+        .min(1, 'must be at least 1 second')
+        .max(MAX_WEBHOOK_AGE_SECONDS, 'must be at most 30d'),
+    )
+    .default(72 * 3600),
+  CHATBATCH_WEBHOOK_ALLOW_PRIVATE: parsed(parseSwitch).default(false),
+  CHATBATCH_WEBHOOK_BACKOFF_MS: int(1, 300_000).default(5000),
 });
 
 /** A configuration error: names every bad variable and the rule it broke. */
@@ -171,13 +226,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+      result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
     );
   }
-  const e = parsed.data;
+  const e = result.data;
+  if (e.CHATBATCH_WEBHOOK_URL && !e.CHATBATCH_WEBHOOK_SECRET) {
+    throw new ConfigError([
+      'CHATBATCH_WEBHOOK_SECRET: required when CHATBATCH_WEBHOOK_URL is set (a whsec_… secret to sign deliveries with)',
+    ]);
+  }
   return Object.freeze({
     redisUrl: e.REDIS_URL,
     prefix: e.CHATBATCH_PREFIX,
@@ -207,5 +267,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? Object.freeze(parseFrequencyCap(e.CHATBATCH_FREQUENCY_CAP))
       : undefined,
     optOutWords: Object.freeze(optOutWordList(e.CHATBATCH_OPT_OUT_WORDS)),
+    webhookUrl: e.CHATBATCH_WEBHOOK_URL,
+    webhookSecrets: Object.freeze(e.CHATBATCH_WEBHOOK_SECRET ?? []),
+    webhookMaxAgeSeconds: e.CHATBATCH_WEBHOOK_MAX_AGE,
+    webhookAllowPrivate: e.CHATBATCH_WEBHOOK_ALLOW_PRIVATE,
+    webhookBackoffMs: e.CHATBATCH_WEBHOOK_BACKOFF_MS,
   });
 }

@@ -46,9 +46,26 @@ export interface Keys {
   readonly schedules: string;
   /** String: an `Idempotency-Key` record; `digest` is a hash of the token scope and the key. */
   idempotency(digest: string): string;
+  /**
+   * List: webhook events written by the store scripts with the state change they report
+   * (src/store/lua-events.ts derives it from a batch key: `{prefix}` + WEBHOOK_OUTBOX_SUFFIX).
+   */
+  readonly webhookOutbox: string;
+  /** Sorted set: webhook job ids queued and not yet settled, scored by when they began (ms). */
+  readonly webhookPending: string;
+  /** Prefix of the webhook queue's BullMQ job hashes (the job id follows). */
+  readonly webhookJobPrefix: string;
+  /** Hash: a batch's webhook events that failed for good (event id → JSON), for `webhooks retry`. */
+  webhookFailed(batchId: string): string;
+  /** String: lock so that one worker at a time moves the outbox into the webhook queue. */
+  readonly webhookRelayLock: string;
 }
 
 export const QUEUE_NAME = 'turns';
+/** The BullMQ queue of webhook deliveries. */
+export const WEBHOOK_QUEUE_NAME = 'webhooks';
+/** The outbox key after the `{prefix}` tag (Lua builds it from a batch key's tag). */
+export const WEBHOOK_OUTBOX_SUFFIX = ':wh:outbox';
 
 export function makeKeys(prefix: string): Keys {
   const tag = `{${prefix}}`;
@@ -72,7 +89,18 @@ export function makeKeys(prefix: string): Keys {
     schedule: (name: string) => `${tag}:schedule:${name}`,
     schedules: `${tag}:schedules`,
     idempotency: (digest: string) => `${tag}:idem:${digest}`,
+    webhookOutbox: `${tag}${WEBHOOK_OUTBOX_SUFFIX}`,
+    webhookPending: `${tag}:wh:pending`,
+    webhookJobPrefix: `${tag}:${WEBHOOK_QUEUE_NAME}:`,
+    webhookFailed: (b: string) => `${tag}:wh:failed:${b}`,
+    webhookRelayLock: `${tag}:wh:relay`,
   });
+}
+
+/** The batch id of a batch key (`keys.batch(id)`), or undefined for any other key. */
+export function batchIdOfKey(keys: Keys, key: string): string | undefined {
+  const start = keys.batch('');
+  return key.startsWith(start) && key.length > start.length ? key.slice(start.length) : undefined;
 }
 
 /**

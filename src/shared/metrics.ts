@@ -22,6 +22,10 @@ export interface Metrics {
   windowDelays: Counter;
   /** Turns not sent because a contact rule stopped their conversation, by rule. */
   suppressedTurns: Counter<'reason'>;
+  /** Webhook delivery attempts by outcome: delivered, retry (will try again), failed (for good). */
+  webhookDeliveries: Counter<'outcome'>;
+  /** Age of the oldest webhook event not yet delivered or failed, in seconds (0: none). */
+  webhookOldestUndelivered: Gauge;
 }
 
 /** Seconds: a chat API answers in tens of ms to tens of seconds, with a 30 s default timeout. */
@@ -40,6 +44,7 @@ export function createMetrics(
   options: {
     defaultMetrics?: boolean;
     collectQueueJobs?: (gauge: Gauge<'state'>) => Promise<void>;
+    collectWebhookBacklog?: (gauge: Gauge) => Promise<void>;
   } = {},
 ): Metrics {
   if (options.defaultMetrics !== false) {
@@ -49,7 +54,7 @@ export function createMetrics(
     for (const name of MISNAMED_DEFAULT_GAUGES) registry.removeSingleMetric(`chatbatch_${name}`);
   }
   const registers = [registry];
-  const collectQueueJobs = options.collectQueueJobs;
+  const { collectQueueJobs, collectWebhookBacklog } = options;
   const metrics: Metrics = {
     registry,
     chatRequests: new Counter({
@@ -124,6 +129,20 @@ export function createMetrics(
       labelNames: ['status_code'],
       registers,
     }),
+    webhookDeliveries: new Counter({
+      name: 'chatbatch_webhook_deliveries_total',
+      help: 'Webhook delivery attempts by outcome: delivered, retry (another attempt follows), failed (given up: max age, or a refused address).',
+      labelNames: ['outcome'],
+      registers,
+    }),
+    webhookOldestUndelivered: new Gauge({
+      name: 'chatbatch_webhook_oldest_undelivered_seconds',
+      help: 'Age of the oldest webhook event not yet delivered (nor failed for good), in seconds; 0 when none.',
+      registers,
+      async collect() {
+        if (collectWebhookBacklog) await collectWebhookBacklog(this);
+      },
+    }),
   };
   zeroKnownLabels(metrics);
   return metrics;
@@ -142,4 +161,6 @@ function zeroKnownLabels(metrics: Metrics): void {
     metrics.suppressedTurns.inc({ reason }, 0);
   for (const result of ['accepted', 'rejected', 'duplicate']) metrics.ingestRows.inc({ result }, 0);
   for (const outcome of ['success', 'retry', 'fail']) metrics.chatRequestDuration.zero({ outcome });
+  for (const outcome of ['delivered', 'retry', 'failed'])
+    metrics.webhookDeliveries.inc({ outcome }, 0);
 }

@@ -7,6 +7,7 @@ import type { SendWindow } from '../shared/send-window.js';
 import type { FrequencyCap } from '../shared/frequency-cap.js';
 import { storeScripts } from './scripts.js';
 import { turnRecordFields, turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
+import type { OptInEventType } from '../shared/webhook-settings.js';
 
 /** A conversation's next turn that needs a job. */
 export interface TurnRef {
@@ -27,7 +28,16 @@ export interface BatchStore {
   ensureBatch(batchId: string, settings: BatchSettings): Promise<boolean>;
   status(batchId: string): Promise<BatchStatus | undefined>;
   list(offset: number, limit: number): Promise<{ batchIds: string[]; total: number }>;
-  setState(batchId: string, from: string[], to: string): Promise<boolean>;
+  /**
+   * Moves the batch to `to` if it is in one of `from`; true when it did. A move to `cancelled`
+   * or `paused` is reported to the batch's webhook (with `pauseReason` for a pause).
+   */
+  setState(
+    batchId: string,
+    from: string[],
+    to: string,
+    pauseReason?: PauseReason,
+  ): Promise<boolean>;
   /** Closes every unfinished conversation as cancelled or expired; returns how many. */
   closeConversations(batchId: string, as: 'cancelled' | 'expired'): Promise<number>;
   takeParked(batchId: string, chunk: number): Promise<TurnRef[]>;
@@ -52,7 +62,15 @@ export interface BatchSettings {
   window?: SendWindow;
   /** At most this many conversations started per recipient in the period (all batches). */
   frequencyCap?: FrequencyCap;
+  /** Where the batch's webhook events go; none: no events. */
+  webhookUrl?: string;
+  /** Opt-in event types on top of the batch events (e.g. `conversation.finished`). */
+  webhookEvents?: readonly OptInEventType[];
 }
+
+/** Why a batch was paused, as its `batch.paused` webhook event says. */
+export type PauseReason =
+  { source: 'operator' } | { source: 'vendor_credentials'; code: string; httpStatus: number };
 
 const SEPARATOR = '\u001f';
 
@@ -104,6 +122,10 @@ export function createBatchStore(deps: {
         // As the begin script reads it (lua-rules.ts): `count:periodMs`.
         if (settings.frequencyCap)
           fields.fcap = `${settings.frequencyCap.count}:${settings.frequencyCap.periodMs}`;
+        // Read by the store scripts that emit webhook events (lua-events.ts).
+        if (settings.webhookUrl) fields.webhookUrl = settings.webhookUrl;
+        if (settings.webhookUrl && settings.webhookEvents?.length)
+          fields.webhookEvents = settings.webhookEvents.join(',');
         await redis
           .multi()
           .hset(keys.batch(batchId), fields)
@@ -128,11 +150,16 @@ export function createBatchStore(deps: {
       return { batchIds, total };
     },
 
-    async setState(batchId, from, to) {
-      const state = await redis.hget(keys.batch(batchId), 'state');
-      if (state === null || !from.includes(state)) return false;
-      await redis.hset(keys.batch(batchId), 'state', to);
-      return true;
+    async setState(batchId, from, to, pauseReason) {
+      const changed = await run('cbSetBatchState', [
+        keys.batch(batchId),
+        from.join(' '),
+        to,
+        now(),
+        pauseReason ? JSON.stringify(pauseReason) : '',
+        pauseReason?.source === 'vendor_credentials' ? pauseReason.code : '',
+      ]);
+      return Number(changed) === 1;
     },
 
     async closeConversations(batchId, as) {

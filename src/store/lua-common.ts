@@ -1,3 +1,5 @@
+import { LUA_EVENTS } from './lua-events.js';
+
 /**
  * Lua helpers shared by the store's scripts. Every counter move happens inside one script
  * together with the state change it counts, so the batch counters are exact and `status`
@@ -16,6 +18,7 @@ export const LUA_COMMON = `
 local deferCounts = false
 local counts = {}
 local finishChecks = {}
+${LUA_EVENTS}
 local function bump(bkey, field, n)
   if n == 0 then return end
   if not deferCounts then
@@ -37,7 +40,7 @@ end
 local function finishedCheck(bkey, now)
   local f = redis.call('HMGET', bkey, 'c:pending', 'c:active')
   if (tonumber(f[1]) or 0) + (tonumber(f[2]) or 0) == 0 then
-    redis.call('HSETNX', bkey, 'finishedAt', now)
+    if redis.call('HSETNX', bkey, 'finishedAt', now) == 1 then emitBatchEvent(bkey, 'batch.completed', now) end
   end
 end
 local function checkFinished(bkey, now)
@@ -58,6 +61,7 @@ local function applyCounts(ttl)
   for bkey, now in pairs(finishChecks) do finishedCheck(bkey, now) end
   counts = {}
   finishChecks = {}
+  flushEvents()
 end
 -- The per-turn field names prefix .. 1 … prefix .. n, for HMGET and HDEL.
 local function turnFields(prefix, n)

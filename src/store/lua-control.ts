@@ -17,11 +17,30 @@ for a = 4, #ARGV do
     closeRemaining(key, KEYS[1], 0, tonumber(f[2]), target)
     redis.call('HSET', key, 's', target)
     moveCount(KEYS[1], 'c', f[1], target, 1)
+    emitClosed(KEYS[1], key, ARGV[a], target, ARGV[2])
     cancelled = cancelled + 1
   end
 end
 checkFinished(KEYS[1], ARGV[2])
 return cancelled
+`;
+
+/**
+ * Moves a batch to another state if it is in one of the given ones (compare-and-set), and
+ * reports the change to its webhook (batch.cancelled, batch.paused with the reason).
+ * KEYS: 1 batch. ARGV: 1 states allowed before, space-separated, 2 new state, 3 now (ms),
+ * 4 pause reason as JSON ('' none), 5 `pausedReason` code to keep in the hash ('' none).
+ * Returns 1 when the state changed, 0 otherwise.
+ */
+export const SET_BATCH_STATE = `${LUA_COMMON}
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state or not string.find(' ' .. ARGV[1] .. ' ', ' ' .. state .. ' ', 1, true) then
+  return 0
+end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'pausedReason', ARGV[5]) end
+emitStateChange(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
+return 1
 `;
 
 /**

@@ -14,7 +14,7 @@
 export const LUA_RULES = `
 local MAX_CAP_PERIOD_MS = 366 * 86400000
 -- Closes the conversation from turn k on as suppressed; returns how many turns it closed.
-local function suppressFrom(ckey, bkey, s, k, n, code, message, now)
+local function suppressFrom(ckey, bkey, cid, s, k, n, code, message, now)
   local err = cjson.encode({code = code, httpStatus = cjson.null, message = message})
   local moved = 0
   for j = k, n do
@@ -28,6 +28,7 @@ local function suppressFrom(ckey, bkey, s, k, n, code, message, now)
   redis.call('HDEL', ckey, 'lease')
   moveCount(bkey, 'c', s, 'suppressed', 1)
   checkFinished(bkey, now)
+  emitClosed(bkey, ckey, cid, 'suppressed', now)
   return moved
 end
 -- The input as compared with the opt-out words: trimmed, inner white space as one space,

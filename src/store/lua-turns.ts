@@ -44,6 +44,7 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs, rules)
     redis.call('HDEL', ckey, 'lease')
     moveCount(bkey, 'c', s, 'cancelled', 1)
     checkFinished(bkey, now)
+    emitClosed(bkey, ckey, cid, 'cancelled', now)
     return {'done', 'cancelled'}
   end
   if batchState == 'paused' then
@@ -56,6 +57,7 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs, rules)
     redis.call('HDEL', ckey, 'lease')
     moveCount(bkey, 'c', s, 'expired', 1)
     checkFinished(bkey, now)
+    emitClosed(bkey, ckey, cid, 'expired', now)
     return {'done', 'expired'}
   end
   if b[2] and now < tonumber(b[2]) then return {'wait', b[2]} end
@@ -63,7 +65,8 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs, rules)
   if lease > now then return {'busy', tostring(lease)} end
   local stop = contactRule(ckey, bkey, s, k, tonumber(f[5]), f[12], f[9] or '', b[5], rules, now)
   if stop then
-    return {'suppressed', stop[1], suppressFrom(ckey, bkey, s, k, tonumber(f[5]), stop[1], stop[2], now)}
+    return {'suppressed', stop[1],
+      suppressFrom(ckey, bkey, cid, s, k, tonumber(f[5]), stop[1], stop[2], now)}
   end
   if s == 'pending' then
     redis.call('HSET', ckey, 'lease', now + leaseMs, 's', 'active')
@@ -153,6 +156,7 @@ local function recordTurn(ckey, bkey, fkey, _okey, cid, k, now, outcome, chatId,
   redis.call('HSET', ckey, 's', finalState)
   moveCount(bkey, 'c', s, finalState, 1)
   checkFinished(bkey, now)
+  emitClosed(bkey, ckey, cid, finalState, now)
   return {'finished', finalState, skipped}
 end
 local ttl = tonumber(ARGV[1])

@@ -47,8 +47,13 @@ export interface MaintenanceStore {
   clearAuthPause(): Promise<boolean>;
 }
 
-export function createMaintenanceStore(deps: { redis: Redis; keys: Keys }): MaintenanceStore {
+export function createMaintenanceStore(deps: {
+  redis: Redis;
+  keys: Keys;
+  now?: () => number;
+}): MaintenanceStore {
   const { redis, keys } = deps;
+  const now = deps.now ?? Date.now;
   const run = storeScripts(redis);
 
   async function batchesInState(
@@ -140,8 +145,22 @@ export function createMaintenanceStore(deps: { redis: Redis; keys: Keys }): Main
 
     async setAuthPause(reason) {
       await redis.set(keys.authPause, JSON.stringify(reason));
+      const pauseReason = JSON.stringify({
+        source: 'vendor_credentials',
+        code: reason.code,
+        httpStatus: reason.httpStatus,
+      });
       for (const id of await batchesInState((state) => state === 'running')) {
-        await redis.hset(keys.batch(id), 'state', 'paused', 'pausedReason', reason.code);
+        // A compare-and-set (a batch cancelled meanwhile stays cancelled) that also reports
+        // the pause to the batch's webhook.
+        await run('cbSetBatchState', [
+          keys.batch(id),
+          'running',
+          'paused',
+          now(),
+          pauseReason,
+          reason.code,
+        ]);
       }
     },
 

@@ -7,7 +7,7 @@ import {
   STAGE_STANDALONE,
 } from './lua-ingest.js';
 import { BEGIN_TURNS, DEFER_TURN, NOTE_RETRY, RECORD_TURNS } from './lua-turns.js';
-import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.js';
+import { CANCEL_CONVERSATIONS, RETRY_FAILED, SET_BATCH_STATE, TAKE_PARKED } from './lua-control.js';
 import { FIND_STUCK } from './lua-watchdog.js';
 import { APPEND_TURN } from './lua-append.js';
 import { IDEMPOTENCY_SWAP } from './lua-idempotency.js';
@@ -23,6 +23,7 @@ const SCRIPTS = {
   cbNoteRetry: { numberOfKeys: 1, lua: NOTE_RETRY },
   cbDeferTurn: { numberOfKeys: 2, lua: DEFER_TURN },
   cbCancelConversations: { numberOfKeys: 1, lua: CANCEL_CONVERSATIONS },
+  cbSetBatchState: { numberOfKeys: 1, lua: SET_BATCH_STATE },
   cbRetryFailed: { numberOfKeys: 2, lua: RETRY_FAILED },
   cbTakeParked: { numberOfKeys: 2, lua: TAKE_PARKED },
   cbFindStuck: { numberOfKeys: 2, lua: FIND_STUCK },

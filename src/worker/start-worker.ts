@@ -20,6 +20,9 @@ import type { BatchStore } from '../store/batch-store.js';
 import type { TurnStore } from '../store/turn-store.js';
 import { dropStaging } from '../store/ingest-store.js';
 import { rateLimiterWindow } from './rate-limiter-window.js';
+import { webhookBacklogCollector } from '../webhooks/backlog.js';
+import { startWebhooks, type WebhookServices } from '../webhooks/start-webhooks.js';
+import type { Resolver } from '../webhooks/safe-lookup.js';
 
 export interface RunningWorker {
   readonly metrics: Metrics;
@@ -32,7 +35,7 @@ export interface RunningWorker {
 }
 
 /** What the worker needs of the process's services (src/services.ts, role `worker`). */
-export interface WorkerServices {
+export interface WorkerServices extends WebhookServices {
   readonly config: Config;
   readonly keys: Keys;
   /** A worker connection (`maxRetriesPerRequest: null`), already connected. */
@@ -67,6 +70,8 @@ export async function startWorker(deps: {
   serveMetrics?: boolean;
   now?: () => number;
   random?: () => number;
+  /** Name resolution of webhook deliveries (tests); default the OS resolver. */
+  resolveWebhookHost?: Resolver;
 }): Promise<RunningWorker> {
   const { services, logger } = deps;
   const { config, keys, redis, turnQueue, maintenance, batchStore } = services;
@@ -77,6 +82,7 @@ export async function startWorker(deps: {
   const registry = new Registry();
   const metrics = createMetrics(registry, {
     collectQueueJobs: queueDepthCollector(turnQueue.queue, now),
+    collectWebhookBacklog: webhookBacklogCollector({ redis, keys, now }),
   });
   // Bound before anything takes a job: a worker without its /metrics (a port taken) must not run.
   const metricsServer =
@@ -156,6 +162,14 @@ export async function startWorker(deps: {
     now,
     intervalMs: config.watchdogIntervalMs,
   });
+  const webhooks = await startWebhooks({
+    services,
+    metrics,
+    logger,
+    now,
+    random,
+    resolve: deps.resolveWebhookHost,
+  });
   const authPause = await maintenance.authPause().catch(() => undefined);
   if (authPause) {
     logger.error(
@@ -173,7 +187,7 @@ export async function startWorker(deps: {
     metricsPort: metricsServer?.port,
     async close() {
       watchdog.stop();
-      await worker.close();
+      await Promise.all([worker.close(), webhooks.close()]);
       await Promise.allSettled([client.close(), metricsServer?.close()]);
     },
   };

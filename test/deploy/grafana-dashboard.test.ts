@@ -112,6 +112,12 @@ describe('deploy/grafana', () => {
     expect(exprsOf(/^Rate-limit hits$/)[0]).toContain('chatbatch_rate_limited_total');
     expect(exprsOf(/^Ingest rows per second$/)[0]).toContain('chatbatch_ingest_rows_total');
     expect(exprsOf(/^Worker count$/).join('\n')).toContain('up{job="chatbatch-worker"}');
+    expect(exprsOf(/^Webhook deliveries by outcome$/)[0]).toMatch(
+      /by \(outcome\).*chatbatch_webhook_deliveries_total/,
+    );
+    expect(exprsOf(/^Oldest undelivered webhook event$/)[0]).toBe(
+      'max(chatbatch_webhook_oldest_undelivered_seconds)',
+    );
   });
 
   it('queries use only Grafana variables the Prometheus test can substitute', () => {

@@ -57,7 +57,7 @@ describe('deploy/prometheus', () => {
     ]);
   });
 
-  it('alerts on vendor errors, stalls, a growing backlog, sustained 429s and workers down', () => {
+  it('alerts on vendor errors, stalls, a growing backlog, sustained 429s, workers down and stuck webhooks', () => {
     const rules = loadAlertRules();
     const byName = new Map(rules.map((rule) => [rule.alert, rule]));
     expect(byName.size).toBe(rules.length);
@@ -71,6 +71,12 @@ describe('deploy/prometheus', () => {
     expect(byName.get('ChatbatchSustained429s')?.expr).toContain('chatbatch_rate_limited_total');
     expect(byName.get('ChatbatchWorkerDown')?.expr).toBe('up{job="chatbatch-worker"} == 0');
     expect(byName.get('ChatbatchNoWorkerUp')?.expr).toBe('absent(up{job="chatbatch-worker"} == 1)');
+    expect(byName.get('ChatbatchWebhookEventsStuck')?.expr).toMatch(
+      /max\(chatbatch_webhook_oldest_undelivered_seconds\) > \d+/,
+    );
+    expect(byName.get('ChatbatchWebhookEventsFailed')?.expr).toContain(
+      'chatbatch_webhook_deliveries_total{outcome="failed"}',
+    );
     // Queue depth is the same number from every worker: never summed across them.
     for (const rule of rules) {
       expect(rule.expr, rule.alert).not.toMatch(/sum\s*\(\s*chatbatch_queue_jobs/);

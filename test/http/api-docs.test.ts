@@ -29,6 +29,7 @@ describe('OpenAPI document', () => {
         'POST /v1/batches/{batchId}/resume',
         'POST /v1/batches/{batchId}/retry-failed',
         'GET /v1/batches/{batchId}/conversations',
+        'POST /v1/batches/{batchId}/webhooks/retry',
         'GET /v1/batches/{batchId}/conversations/{conversationId}',
         'POST /v1/batches/{batchId}/conversations/{conversationId}/turns',
         'GET /v1/schedules',

@@ -96,15 +96,7 @@ it('never sends to a recipient suppressed before the turn began (random list cha
           },
         };
         const worker: RunningWorker = await startWorker({
-          services: {
-            config: services.config,
-            keys: services.keys,
-            redis: services.redis,
-            turnStore: observed,
-            turnQueue: services.turnQueue,
-            batchStore: services.batchStore,
-            maintenance: services.maintenance,
-          },
+          services: { ...services, turnStore: observed },
           logger: createLogger('silent'),
           serveMetrics: false,
         });

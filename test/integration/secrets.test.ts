@@ -7,15 +7,20 @@ import { freePort } from '../../src/cli/throwaway-redis.js';
 import { parseFaultSpec } from '../../src/simulator/index.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { runCli, spawnCli, waitFor, type CliResult, type Spawned } from '../helpers/cli.js';
+import { startReceiver, type TestReceiver } from '../helpers/webhook-receiver.js';
 
 /** Known secret values: none of them may show up in any output, whatever goes wrong. */
 const VENDOR_KEY = 'sk-secret-4242-vendor-key-e2e';
 const API_TOKEN = 'tok-secret-7777-api-token-e2e';
-const SECRETS = [VENDOR_KEY, API_TOKEN];
+const WEBHOOK_KEY = 'c2VjcmV0LXdlYmhvb2sta2V5LTQyNDItZTJlLXRlc3Q=';
+/** A receiver's own token in its URL: the URL is never logged either. */
+const HOOK_TOKEN = 'hook-secret-token-e2e';
+const SECRETS = [VENDOR_KEY, API_TOKEN, WEBHOOK_KEY, HOOK_TOKEN];
 const DEMO_CSV = fileURLToPath(new URL('../../examples/demo.csv', import.meta.url));
 const BATCH = 'secrets';
 
 let pipeline: Pipeline | undefined;
+let receiver: TestReceiver | undefined;
 const processes: Spawned[] = [];
 let outDir: string | undefined;
 afterEach(async () => {
@@ -25,12 +30,19 @@ afterEach(async () => {
   }
   await pipeline?.close();
   pipeline = undefined;
+  await receiver?.close();
+  receiver = undefined;
   if (outDir) await rm(outDir, { recursive: true, force: true });
 });
 
 describe('secrets', () => {
-  it('a demo-sized job with faults, a 401 and 422s: no log line, error, metric or export holds a secret', async () => {
+  it('a demo-sized job with faults, a 401, 422s and retried webhooks: no log line, error, metric or export holds a secret', async () => {
     let refused = false;
+    // Fails the first webhook deliveries, so that retries are logged too.
+    receiver = await startReceiver({
+      path: `/hook?token=${HOOK_TOKEN}`,
+      answer: (_request, seen) => (seen < 2 ? 500 : 204),
+    });
     pipeline = await createPipeline({
       label: 'secrets',
       worker: false,
@@ -52,6 +64,9 @@ describe('secrets', () => {
       env: {
         SIGMAMIND_API_KEY: VENDOR_KEY,
         CHATBATCH_API_TOKENS: `another-token,${API_TOKEN}`,
+        CHATBATCH_WEBHOOK_SECRET: `whsec_${WEBHOOK_KEY}`,
+        CHATBATCH_WEBHOOK_ALLOW_PRIVATE: 'on',
+        CHATBATCH_WEBHOOK_BACKOFF_MS: '100',
         LOG_LEVEL: 'debug',
       },
     });
@@ -62,7 +77,13 @@ describe('secrets', () => {
       return result;
     };
 
-    keep('ingest', await runCli(['ingest', DEMO_CSV, '--batch', BATCH, '--json'], env));
+    keep(
+      'ingest',
+      await runCli(
+        ['ingest', DEMO_CSV, '--batch', BATCH, '--json', '--webhook-url', receiver.url],
+        env,
+      ),
+    );
     keep('ingest again', await runCli(['ingest', DEMO_CSV, '--batch', BATCH], env));
     const worker = spawnCli(['worker', '--concurrency', '5'], env);
     processes.push(worker);
@@ -97,6 +118,11 @@ describe('secrets', () => {
       await runCli(['worker'], { ...env, CHATBATCH_CONCURRENCY: 'x' }),
     );
     keep('cancel', await runCli(['cancel', BATCH], env));
+    await waitFor(() => receiver!.received.filter((h) => h.status === 204).length >= 3, {
+      timeoutMs: 20_000,
+      what: 'webhook deliveries (paused, completed, cancelled)',
+    });
+    keep('webhooks failed', await runCli(['webhooks', 'failed', BATCH], env));
 
     // The metrics of both servers, and the API's answers, right and wrong token alike.
     const metricsPort = /"port":(\d+),"msg":"metrics at \/metrics"/.exec(worker.output())?.[1];
@@ -133,8 +159,12 @@ describe('secrets', () => {
     expect(pipeline.simulator.log.some((e) => e.status === 401)).toBe(true);
     expect(all).toContain('http_422');
     expect(all).toContain('chatbatch_chat_requests_total');
+    expect(receiver.received.some((h) => h.status === 500)).toBe(true);
+    const signatures = receiver.received.flatMap((h) =>
+      h.signature.split(' ').map((s) => s.slice(3)),
+    );
     for (const [name, text] of outputs) {
-      for (const secret of SECRETS)
+      for (const secret of [...SECRETS, ...signatures])
         expect(text.includes(secret), `${name} holds a secret`).toBe(false);
     }
   }, 120_000);

@@ -11,7 +11,8 @@ let redis: Redis;
 
 /** Writes what an ingest leaves: the order entries and each conversation's state and turns. */
 async function seed(batchId: string, order: [string, number][], states: Record<string, string>) {
-  await redis.rpush(keys.order(batchId), ...order.map(([c, t]) => `${c}\u001f${t}`));
+  // The order is a sorted set ranked by input position (see lua-ingest.ts).
+  await redis.zadd(keys.order(batchId), ...order.flatMap(([c, t], i) => [i + 1, `${c}\u001f${t}`]));
   for (const [conversationId, state] of Object.entries(states)) {
     const turns = Math.max(...order.filter(([c]) => c === conversationId).map(([, t]) => t));
     await redis.hset(keys.conversation(batchId, conversationId), 's', state, 'n', turns);

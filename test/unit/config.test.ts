@@ -108,3 +108,64 @@ describe('loadConfig', () => {
     expect(error?.message).not.toContain('sk-secret');
   });
 });
+
+describe('loadConfig: webhooks', () => {
+  const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+  it('defaults: no URL, no secret, 72 h max age, private addresses refused, 5 s base', () => {
+    expect(loadConfig({})).toMatchObject({
+      webhookUrl: undefined,
+      webhookSecrets: [],
+      webhookMaxAgeSeconds: 72 * 3600,
+      webhookAllowPrivate: false,
+      webhookBackoffMs: 5000,
+    });
+  });
+
+  it('reads the URL, several secrets, a max age with a unit and the private switch', () => {
+    const config = loadConfig({
+      CHATBATCH_WEBHOOK_URL: 'https://hooks.example.com/chatbatch?token=abc',
+      CHATBATCH_WEBHOOK_SECRET: `${SECRET} whsec_dGVzdC1zZWNyZXQtdHdv`,
+      CHATBATCH_WEBHOOK_MAX_AGE: '30m',
+      CHATBATCH_WEBHOOK_ALLOW_PRIVATE: 'on',
+      CHATBATCH_WEBHOOK_BACKOFF_MS: '50',
+    });
+    expect(config.webhookUrl).toBe('https://hooks.example.com/chatbatch?token=abc');
+    expect(config.webhookSecrets).toHaveLength(2);
+    expect(config.webhookMaxAgeSeconds).toBe(1800);
+    expect(config.webhookAllowPrivate).toBe(true);
+    expect(config.webhookBackoffMs).toBe(50);
+    expect(JSON.stringify(config)).not.toContain('MfKQ9r8');
+  });
+
+  it.each([
+    ['72h', 259_200],
+    ['45s', 45],
+    ['2d', 172_800],
+    ['90', 90],
+    ['1.5h', 5400],
+  ])('CHATBATCH_WEBHOOK_MAX_AGE=%s is %i seconds', (value, seconds) => {
+    expect(loadConfig({ CHATBATCH_WEBHOOK_MAX_AGE: value }).webhookMaxAgeSeconds).toBe(seconds);
+  });
+
+  it.each([
+    ['CHATBATCH_WEBHOOK_URL', 'ftp://hooks.example.com/x', 'http://'],
+    ['CHATBATCH_WEBHOOK_URL', 'https://user:pw@hooks.example.com/', 'user name or password'],
+    ['CHATBATCH_WEBHOOK_SECRET', 'not-a-whsec', 'whsec_'],
+    ['CHATBATCH_WEBHOOK_MAX_AGE', '3 weeks', 'duration'],
+    ['CHATBATCH_WEBHOOK_MAX_AGE', '31d', 'at most 30d'],
+    ['CHATBATCH_WEBHOOK_ALLOW_PRIVATE', 'maybe', 'on or off'],
+  ])('%s=%s names the variable and the rule', (name, value, rule) => {
+    const found = problems({ CHATBATCH_WEBHOOK_SECRET: SECRET, [name]: value });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toContain(name);
+    expect(found[0]).toContain(rule);
+  });
+
+  it('requires a secret when a default webhook URL is set, naming the variable', () => {
+    const [problem, ...rest] = problems({ CHATBATCH_WEBHOOK_URL: 'https://hooks.example.com/' });
+    expect(rest).toEqual([]);
+    expect(problem).toContain('CHATBATCH_WEBHOOK_SECRET');
+    expect(problem).toContain('required');
+  });
+});

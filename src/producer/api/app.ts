@@ -14,6 +14,7 @@ import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { IngestDeps } from '../ingest.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
 import type { SuppressionStore } from '../../store/suppression-store.js';
+import type { FailedEvents } from '../../webhooks/failed-events.js';
 import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
 import { createAuthCheck } from './auth.js';
@@ -31,6 +32,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerSubmitRoute } from './submit/submit-route.js';
 import { registerScheduleRoutes } from './routes/schedules.js';
 import { registerSuppressionRoutes } from './routes/suppressions.js';
+import { registerWebhookRoutes } from './routes/webhooks.js';
 import { zodValidatorCompiler } from './validation.js';
 
 /** What the API needs of the process's services (src/services.ts, role `api`). */
@@ -44,12 +46,21 @@ export interface ApiServices {
   readonly appendStore: AppendStore;
   readonly schedules: ScheduleService;
   readonly suppressions: SuppressionStore;
+  readonly failedWebhooks: FailedEvents;
   ingestDeps(metrics?: Metrics): IngestDeps;
 }
 
 export interface ApiDeps {
-  /** Tokens (`apiTokens`), body limits, retention. */
-  config: Pick<Config, 'apiTokens' | 'apiJsonLimitBytes' | 'apiCsvLimitBytes' | 'retentionSeconds'>;
+  /** Tokens (`apiTokens`), body limits, retention, webhook URL and secrets. */
+  config: Pick<
+    Config,
+    | 'apiTokens'
+    | 'apiJsonLimitBytes'
+    | 'apiCsvLimitBytes'
+    | 'retentionSeconds'
+    | 'webhookUrl'
+    | 'webhookSecrets'
+  >;
   services: ApiServices;
   /** Its registry is served at /metrics; ingests count into `chatbatch_ingest_rows_total`. */
   metrics: Metrics;
@@ -128,6 +139,8 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     schedules: services.schedules,
     suppressions: services.suppressions,
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
+    webhooks: { defaultUrl: config.webhookUrl, secretSet: config.webhookSecrets.length > 0 },
+    failedWebhooks: services.failedWebhooks,
     newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
   };
 
@@ -157,6 +170,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   registerSubmitRoute(app, ctx);
   registerBatchRoutes(app, ctx);
   registerControlRoutes(app, ctx);
+  registerWebhookRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);
   registerSuppressionRoutes(app, ctx);

@@ -10,6 +10,7 @@ import type { IngestDeps } from '../ingest.js';
 import type { IdempotencyStore } from './idempotency/idempotency-store.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
 import type { SuppressionStore } from '../../store/suppression-store.js';
+import type { FailedEvents } from '../../webhooks/failed-events.js';
 
 /** The app as routes see it: fastify with zod schemas as the type provider. */
 export type ZodApp = FastifyInstance<
@@ -37,6 +38,10 @@ export interface ApiContext {
   suppressions: SuppressionStore;
   /** Body limits in bytes. */
   limits: { jsonBytes: number; csvBytes: number };
+  /** The server's webhook settings (a batch's webhookUrl needs a secret to sign with). */
+  webhooks: { defaultUrl: string | undefined; secretSet: boolean };
+  /** Webhook events that failed for good (`POST /v1/batches/:id/webhooks/retry`). */
+  failedWebhooks: FailedEvents;
   newBatchId(): string;
 }
 

@@ -6,6 +6,7 @@ import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
 import { frequencyCapSchema } from './contact-rules.js';
+import { webhookJsonFields, webhookQueryFields } from './webhook-options.js';
 
 /**
  * Types only: a body of the wrong shape is a 400 for the whole request. The content rules (an
@@ -40,6 +41,7 @@ export const submitQuerySchema = z.object({
   dryRun: queryBoolean.optional().describe('validate and report, enqueue nothing'),
   frequencyCap: frequencyCapSchema.optional(),
   ...scheduleQueryFields,
+  ...webhookQueryFields,
 });
 export type SubmitQuery = z.infer<typeof submitQuerySchema>;
 
@@ -73,6 +75,7 @@ export const submitJsonSchema = z
     dryRun: z.boolean().nullish().describe('validate and report, enqueue nothing'),
     frequencyCap: frequencyCapSchema.nullish(),
     ...scheduleJsonFields,
+    ...webhookJsonFields,
     conversations: z.array(jsonConversationSchema).min(1),
   })
   .meta({ id: 'BatchSubmission' });
@@ -92,6 +95,8 @@ export const submitMultipartDoc = {
     scheduleAt: { type: 'string', format: 'date-time' },
     expireAt: { type: 'string', format: 'date-time' },
     window: { type: 'string', description: 'e.g. "mon-fri 09:00-18:00 Europe/Berlin"' },
+    webhookUrl: { type: 'string', format: 'uri' },
+    webhookEvents: { type: 'string', description: 'opt-in events, e.g. "conversation.finished"' },
     file: { type: 'string', format: 'binary', description: 'the CSV file, after the fields' },
   },
 } as const;

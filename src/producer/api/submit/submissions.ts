@@ -7,6 +7,8 @@ import type { SubmitJson, SubmitQuery } from '../schemas/batches.js';
 import { RequestValidationError } from '../validation.js';
 import type { SendWindow } from '../../../shared/send-window.js';
 import type { FrequencyCap } from '../../../shared/frequency-cap.js';
+import type { OptInEventType } from '../../../shared/webhook-settings.js';
+import { ApiError } from '../errors.js';
 
 /**
  * One `POST /v1/batches` body, whatever its content type, as `ingestRows` wants it. Split in two
@@ -32,6 +34,8 @@ export interface SubmissionContext {
   newBatchId: () => string;
   /** Largest CSV body or file, in bytes. */
   csvLimitBytes: number;
+  /** The server's webhook settings: a URL needs a secret to sign with. */
+  webhooks: { defaultUrl: string | undefined; secretSet: boolean };
 }
 
 const blankToUndefined = (value: string | null | undefined) => value?.trim() || undefined;
@@ -48,8 +52,23 @@ export function ingestOptions(
     window?: SendWindow | null;
     /** 'none': no cap for this batch; absent: the default. */
     frequencyCap?: FrequencyCap | 'none' | null;
+    webhookUrl?: string | null;
+    webhookEvents?: readonly OptInEventType[] | null;
   },
 ): IngestOptions {
+  const webhookUrl = blankToUndefined(given.webhookUrl);
+  if (webhookUrl && !ctx.webhooks.secretSet) {
+    throw new ApiError(
+      'invalid_request',
+      'webhookUrl: this server has no CHATBATCH_WEBHOOK_SECRET to sign deliveries with; set it (whsec_…) on the API and the workers',
+    );
+  }
+  if (given.webhookEvents?.length && !webhookUrl && !ctx.webhooks.defaultUrl) {
+    throw new ApiError(
+      'invalid_request',
+      'webhookEvents: needs a webhook URL (webhookUrl, or CHATBATCH_WEBHOOK_URL on the server)',
+    );
+  }
   return {
     batchId: given.batchId ?? ctx.newBatchId(),
     agentId: blankToUndefined(given.agentId),
@@ -59,6 +78,8 @@ export function ingestOptions(
     expireAt: given.expireAt ?? undefined,
     window: given.window ?? undefined,
     frequencyCap: given.frequencyCap === 'none' ? null : (given.frequencyCap ?? undefined),
+    webhookUrl,
+    webhookEvents: given.webhookEvents ?? undefined,
   };
 }
 
@@ -87,6 +108,8 @@ export function jsonSubmission(
         expireAt: body.expireAt ?? ctx.query.expireAt,
         window: body.window ?? ctx.query.window,
         frequencyCap: body.frequencyCap ?? ctx.query.frequencyCap,
+        webhookUrl: body.webhookUrl ?? ctx.query.webhookUrl,
+        webhookEvents: body.webhookEvents ?? ctx.query.webhookEvents,
       });
       const rows = fromIterable(jsonConversationRows(body, options.agentId));
       return { options, rows, fingerprint: () => digest };

@@ -82,6 +82,7 @@ export function registerSubmitRoute(app: ZodApp, ctx: ApiContext): void {
           query: request.query,
           newBatchId: ctx.newBatchId,
           csvLimitBytes: ctx.limits.csvBytes,
+          webhooks: ctx.webhooks,
         };
         const submission = submissionOf(request, submissionContext);
         return answerIdempotently(ctx.idempotency, request, reply, {
