@@ -9,6 +9,7 @@ import { createAppendStore, type AppendStore } from './store/append-store.js';
 import { createBatchStore, type BatchStore } from './store/batch-store.js';
 import { createMaintenanceStore, type MaintenanceStore } from './store/maintenance-store.js';
 import { createTurnStore, type TurnStore } from './store/turn-store.js';
+import { createLaneTagger } from './store/lane-store.js';
 import { createSuppressionStore, type SuppressionStore } from './store/suppression-store.js';
 import type { IngestDeps } from './producer/ingest.js';
 import { attemptsBudget } from './webhooks/backoff.js';
@@ -129,7 +130,11 @@ export async function openServices(
     appendStore: createAppendStore({ redis, keys, retentionSeconds, maxTurns: config.maxTurns }),
     get turnQueue() {
       if (!turnQueue) {
-        turnQueue = createTurnQueue({ connection: redis, keys });
+        turnQueue = createTurnQueue({
+          connection: redis,
+          keys,
+          laneTagger: createLaneTagger({ redis, keys }),
+        });
         // Connection trouble is logged once, by the connection's own handler above.
         turnQueue.queue.on('error', () => undefined);
       }

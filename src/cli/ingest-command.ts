@@ -10,6 +10,7 @@ import { CliError, EXIT } from './exit-codes.js';
 import { createProgress } from './progress.js';
 import { scheduleOptions, type ScheduleFlags } from './schedule-flags.js';
 import { frequencyCapFlag } from './contact-flags.js';
+import { priorityFlag, weightFlag } from './lane-flags.js';
 import { webhookOptions } from './webhook-flags.js';
 
 interface IngestFlags extends ScheduleFlags {
@@ -20,6 +21,8 @@ interface IngestFlags extends ScheduleFlags {
   strict?: boolean;
   json?: boolean;
   frequencyCap?: string;
+  priority?: string;
+  weight?: string;
   webhookUrl?: string;
   webhookEvents?: string;
 }
@@ -70,6 +73,8 @@ export function registerIngest(program: Command): void {
       '--frequency-cap <N/PERIOD>',
       'at most N conversations started per recipient in PERIOD, across batches (e.g. 1/7d; "none")',
     )
+    .option('--priority <lane>', "high, normal or low: the batch's lane (default normal)")
+    .option('--weight <n>', 'its share within the lane, 1-100 (default 1)')
     .option('--webhook-url <url>', "POST the batch's events here (default CHATBATCH_WEBHOOK_URL)")
     .option(
       '--webhook-events <list>',
@@ -78,6 +83,7 @@ export function registerIngest(program: Command): void {
     .action(async (file: string, flags: IngestFlags) => {
       const schedule = scheduleOptions(flags, Date.now());
       const frequencyCap = frequencyCapFlag(flags.frequencyCap);
+      const lane = { priority: priorityFlag(flags.priority), weight: weightFlag(flags.weight) };
       if (!BATCH_ID_PATTERN.test(flags.batch)) {
         throw new CliError(`--batch: must be ${BATCH_ID_RULE}`, EXIT.usage);
       }
@@ -108,6 +114,7 @@ export function registerIngest(program: Command): void {
           strict: flags.strict,
           ...schedule,
           frequencyCap,
+          ...lane,
           ...webhook,
           onProgress: (n) => progress?.update(n),
         });

@@ -19,7 +19,8 @@ export function formatStatus(s: BatchStatus): string {
   const c = s.conversations;
   const t = s.turns;
   return [
-    `batch ${s.batchId}: ${s.state}${s.scheduledAt ? ` (scheduled for ${s.scheduledAt})` : ''}`,
+    `batch ${s.batchId}: ${s.state}${s.scheduledAt ? ` (scheduled for ${s.scheduledAt})` : ''}` +
+      `, priority ${s.priority}${s.weight !== 1 ? ` (weight ${s.weight})` : ''}`,
     `  conversations ${c.total}: ${c.pending} pending, ${c.active} active, ${c.completed} completed, ${c.ended} ended, ${c.failed} failed, ${c.cancelled} cancelled, ${c.expired} expired`,
     `  turns ${t.total}: ${t.pending} pending, ${t.completed} completed, ${t.failed} failed, ${t.skipped} skipped, ${t.cancelled} cancelled, ${t.expired} expired`,
     `  created ${s.createdAt ?? '-'}${s.finishedAt ? `, finished ${s.finishedAt}` : ''}`,

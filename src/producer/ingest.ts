@@ -8,6 +8,7 @@ import type { TurnQueue } from '../shared/turn-queue.js';
 import type { IngestReport, RejectedRow } from './ingest-report.js';
 import type { SendWindow } from '../shared/send-window.js';
 import type { FrequencyCap } from '../shared/frequency-cap.js';
+import type { Priority } from '../store/lane-store.js';
 import type { IngestRow } from './ingest-row.js';
 import type { OptInEventType } from '../shared/webhook-settings.js';
 
@@ -34,6 +35,10 @@ export interface IngestOptions {
    * undefined takes the default (CHATBATCH_FREQUENCY_CAP), null means none for this batch.
    */
   frequencyCap?: FrequencyCap | null;
+  /** The batch's lane: high, normal (default) or low. */
+  priority?: Priority;
+  /** Its share within the lane, 1–100 (default 1). */
+  weight?: number;
   /** Clock for the schedule delay; default Date.now. */
   now?: () => number;
   /** Where the batch's webhook events go; default `IngestDeps.defaultWebhookUrl`. */
@@ -131,10 +136,22 @@ export async function ingestRows(
       options.frequencyCap === null
         ? undefined
         : (options.frequencyCap ?? deps.defaultFrequencyCap),
+    priority: options.priority,
+    weight: options.weight,
     webhookUrl: options.webhookUrl ?? deps.defaultWebhookUrl,
     webhookEvents: options.webhookEvents,
   };
-  const delayMs = options.scheduleAt ? options.scheduleAt - (options.now ?? Date.now)() : undefined;
+  const now = (options.now ?? Date.now)();
+  // A batch that starts later is queued by one kickoff job at its start: it takes its place in
+  // the fair lanes then, not now (see TurnQueue.scheduleKickoff).
+  const startsLater = options.scheduleAt !== undefined && options.scheduleAt > now;
+  const queueFirstTurns = async (conversationIds: string[]) => {
+    if (startsLater || conversationIds.length === 0) return;
+    await deps.turnQueue.addTurns(
+      batchId,
+      conversationIds.map((conversationId) => ({ conversationId, turn: 1 })),
+    );
+  };
   let accepted = 0;
   let rejected = 0;
   let turns = 0;
@@ -204,6 +221,7 @@ export async function ingestRows(
       if ((await deps.batchStore.status(batchId))?.state === 'cancelled')
         throw new BatchCancelledError(batchId);
       await staging.openOrder();
+      if (startsLater) await deps.turnQueue.scheduleKickoff(batchId, options.scheduleAt!, now);
     }
 
     if (discard) {
@@ -216,17 +234,13 @@ export async function ingestRows(
       if (ids.length === 0) break;
       accepted += ids.length;
       turns += ids.length;
-      await deps.turnQueue.addTurns(
-        batchId,
-        ids.map((conversationId) => ({ conversationId, turn: 1 })),
-        { delayMs },
-      );
+      await queueFirstTurns(ids);
     }
 
     for (;;) {
       const settled = await staging.settleNext(discard, SETTLE_CHUNK);
       if (settled.length === 0) break;
-      const toQueue: { conversationId: string; turn: number }[] = [];
+      const toQueue: string[] = [];
       for (const conversation of settled) {
         if (conversation.verdict === 'rejected') {
           rejected++;
@@ -235,10 +249,9 @@ export async function ingestRows(
         }
         accepted++;
         turns += conversation.turns;
-        if (conversation.verdict === 'accepted')
-          toQueue.push({ conversationId: conversation.conversationId, turn: 1 });
+        if (conversation.verdict === 'accepted') toQueue.push(conversation.conversationId);
       }
-      if (toQueue.length > 0) await deps.turnQueue.addTurns(batchId, toQueue, { delayMs });
+      await queueFirstTurns(toQueue);
     }
 
     if (!discard && deps.metrics) {

@@ -30,6 +30,10 @@ export interface Keys {
   readonly batches: string;
   /** Prefix of BullMQ's job hashes (the job id follows). */
   readonly jobPrefix: string;
+  /** BullMQ's sorted set of the turn queue's prioritized jobs (the fair lanes). */
+  readonly turnsPrioritized: string;
+  /** Hash: each lane's virtual time and epoch (lua-lanes.ts). */
+  readonly lanes: string;
   /** String: set while the queue is paused because the vendor refused our API key. */
   readonly authPause: string;
   /** String: lock so that one worker at a time runs the stuck-work watchdog. */
@@ -81,6 +85,8 @@ export function makeKeys(prefix: string): Keys {
     conversationPrefix: (b: string) => `${tag}:c:${b}:`,
     batches: `${tag}:batches`,
     jobPrefix: `${tag}:${QUEUE_NAME}:`,
+    turnsPrioritized: `${tag}:${QUEUE_NAME}:prioritized`,
+    lanes: `${tag}:lanes`,
     authPause: `${tag}:auth-pause`,
     watchdogLock: `${tag}:watchdog`,
     suppressions: `${tag}:suppressions`,
@@ -109,6 +115,11 @@ export function batchIdOfKey(keys: Keys, key: string): string | undefined {
  * because Redis Lua can compute the same (`redis.sha1hex`): the watchdog script checks
  * whether a conversation's job exists without a round trip per conversation.
  */
+/** The job id of a scheduled batch's kickoff job (see turn-queue.ts). */
+export function kickoffJobId(batchId: string): string {
+  return `k-${createHash('sha1').update(batchId).digest('hex')}`;
+}
+
 export function turnJobId(batchId: string, conversationId: string, turn: number): string {
   const digest = createHash('sha1')
     .update(batchId)

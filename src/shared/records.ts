@@ -75,6 +75,10 @@ export interface BatchStatus {
   createdAt: string | null;
   scheduledAt: string | null;
   finishedAt: string | null;
+  /** The batch's lane: `high`, `normal` or `low` (see the fair lanes). */
+  priority: 'high' | 'normal' | 'low';
+  /** Its share within the lane relative to weight-1 batches. */
+  weight: number;
 }
 
 /** Longest conversation id (ours, not the vendor's: it names Redis keys and report lines). */

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import { QUEUE_NAME, turnJobId, type Keys } from './keys.js';
+import { QUEUE_NAME, kickoffJobId, turnJobId, type Keys } from './keys.js';
 
 /** The payload of a turn job: only a pointer into the store, which holds everything else. */
 export const turnJobSchema = z.object({
@@ -9,6 +9,19 @@ export const turnJobSchema = z.object({
   k: z.number().int().min(1),
 });
 export type TurnJob = z.infer<typeof turnJobSchema>;
+
+/** The job that starts a scheduled batch at its start time (see `scheduleKickoff`). */
+export const KICKOFF_JOB = 'kickoff';
+export const kickoffJobSchema = z.object({ b: z.string().min(1) });
+
+/**
+ * The lane of a batch and the BullMQ priorities of its next `count` first turns (their place in
+ * the fair lanes: src/store/lua-lanes.ts). Without one, first turns are queued in arrival order.
+ */
+export type LaneTagger = (
+  batchId: string,
+  count: number,
+) => Promise<{ lane: string; priorities: number[] }>;
 
 /** Name of the custom backoff strategy the worker registers (settings.backoffStrategy). */
 export const BACKOFF_TYPE = 'chatbatch';
@@ -36,8 +49,13 @@ export interface TurnQueue {
   addTurns(
     batchId: string,
     refs: readonly { conversationId: string; turn: number }[],
-    options?: { delayMs?: number },
   ): Promise<void>;
+  /**
+   * Queues one job that, at `startAt` (ms), queues the batch's first turns: a scheduled batch
+   * takes its place in the lanes when it starts, not when it was ingested, and waits as one
+   * job instead of one per conversation.
+   */
+  scheduleKickoff(batchId: string, startAt: number, now: number): Promise<void>;
   /**
    * Queues a conversation's next turn at the head of the queue (LIFO): the conversation is
    * mid-flight, so its next turn goes before conversations that have not started.
@@ -46,7 +64,12 @@ export interface TurnQueue {
   close(): Promise<void>;
 }
 
-export function createTurnQueue(deps: { connection: ConnectionOptions; keys: Keys }): TurnQueue {
+export function createTurnQueue(deps: {
+  connection: ConnectionOptions;
+  keys: Keys;
+  /** Places first turns in the fair lanes. Default none: arrival order. */
+  laneTagger?: LaneTagger;
+}): TurnQueue {
   const queue = new Queue(QUEUE_NAME, {
     connection: deps.connection,
     prefix: deps.keys.bullPrefix,
@@ -54,19 +77,35 @@ export function createTurnQueue(deps: { connection: ConnectionOptions; keys: Key
   });
   return {
     queue,
-    async addTurns(batchId, refs, options = {}) {
-      // A scheduled batch's jobs wait in BullMQ's delayed set, not in workers' hands.
-      const delay =
-        options.delayMs && options.delayMs > 0 ? Math.round(options.delayMs) : undefined;
+    async addTurns(batchId, refs) {
       for (let i = 0; i < refs.length; i += ADD_BULK_CHUNK) {
+        const chunk = refs.slice(i, i + ADD_BULK_CHUNK);
+        const tags = deps.laneTagger
+          ? await deps.laneTagger(batchId, chunk.length)
+          : { lane: undefined, priorities: [] };
+        const priorities = tags.priorities;
         await queue.addBulk(
-          refs.slice(i, i + ADD_BULK_CHUNK).map(({ conversationId, turn }) => ({
-            name: 'turn',
+          chunk.map(({ conversationId, turn }, j) => ({
+            // The job name shows the lane in bull-board (`turn:high`, `turn:low`).
+            name: tags.lane && tags.lane !== 'normal' ? `turn:${tags.lane}` : 'turn',
             data: { b: batchId, c: conversationId, k: turn } satisfies TurnJob,
-            opts: { jobId: turnJobId(batchId, conversationId, turn), ...(delay ? { delay } : {}) },
+            opts: {
+              jobId: turnJobId(batchId, conversationId, turn),
+              ...(priorities[j] ? { priority: priorities[j] } : {}),
+            },
           })),
         );
       }
+    },
+    async scheduleKickoff(batchId, startAt, now) {
+      await queue.add(
+        KICKOFF_JOB,
+        { b: batchId },
+        {
+          jobId: kickoffJobId(batchId),
+          delay: Math.max(0, Math.round(startAt - now)),
+        },
+      );
     },
     async addNextTurn(batchId, conversationId, turn) {
       await queue.add('turn', { b: batchId, c: conversationId, k: turn } satisfies TurnJob, {

@@ -48,6 +48,8 @@ export function batchStatusFromHash(
     createdAt: iso(hash.createdAt),
     scheduledAt: iso(hash.scheduledAt),
     finishedAt: unfinished === 0 ? iso(hash.finishedAt) : null,
+    priority: hash.priority === 'high' || hash.priority === 'low' ? hash.priority : 'normal',
+    weight: Number(hash.weight ?? 1) || 1,
   };
 }
 

@@ -5,6 +5,7 @@ import { batchStatusFromHash } from './batch-status.js';
 import { readConversationPage, type ConversationPage } from './conversation-page.js';
 import type { SendWindow } from '../shared/send-window.js';
 import type { FrequencyCap } from '../shared/frequency-cap.js';
+import type { Priority } from './lane-store.js';
 import { storeScripts } from './scripts.js';
 import { turnRecordFields, turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
 import type { OptInEventType } from '../shared/webhook-settings.js';
@@ -38,6 +39,8 @@ export interface BatchStore {
     to: string,
     pauseReason?: PauseReason,
   ): Promise<boolean>;
+  /** The batch's committed conversations (their first turns), a page at a time, in input order. */
+  committed(batchId: string, pageSize?: number): AsyncGenerator<TurnRef[]>;
   /** Closes every unfinished conversation as cancelled or expired; returns how many. */
   closeConversations(batchId: string, as: 'cancelled' | 'expired'): Promise<number>;
   takeParked(batchId: string, chunk: number): Promise<TurnRef[]>;
@@ -62,6 +65,9 @@ export interface BatchSettings {
   window?: SendWindow;
   /** At most this many conversations started per recipient in the period (all batches). */
   frequencyCap?: FrequencyCap;
+  /** The batch's lane (default normal) and its weight in it (default 1): see lua-lanes.ts. */
+  priority?: Priority;
+  weight?: number;
   /** Where the batch's webhook events go; none: no events. */
   webhookUrl?: string;
   /** Opt-in event types on top of the batch events (e.g. `conversation.finished`). */
@@ -107,6 +113,17 @@ export function createBatchStore(deps: {
     }
   }
 
+  async function* committedConversations(
+    batchId: string,
+    pageSize = 1000,
+  ): AsyncGenerator<TurnRef[]> {
+    for await (const page of orderEntries(batchId, pageSize)) {
+      // Each committed conversation appears once with turn 1 in the order.
+      const firsts = page.filter((ref) => ref.turn === 1);
+      if (firsts.length > 0) yield firsts;
+    }
+  }
+
   return {
     async ensureBatch(batchId, settings) {
       const createdAt = now();
@@ -119,6 +136,9 @@ export function createBatchStore(deps: {
         if (settings.scheduledAt) fields.scheduledAt = settings.scheduledAt;
         if (settings.expireAt) fields.expireAt = settings.expireAt;
         if (settings.window) fields.window = JSON.stringify(settings.window);
+        if (settings.priority && settings.priority !== 'normal')
+          fields.priority = settings.priority;
+        if (settings.weight && settings.weight !== 1) fields.weight = settings.weight;
         // As the begin script reads it (lua-rules.ts): `count:periodMs`.
         if (settings.frequencyCap)
           fields.fcap = `${settings.frequencyCap.count}:${settings.frequencyCap.periodMs}`;
@@ -162,11 +182,12 @@ export function createBatchStore(deps: {
       return Number(changed) === 1;
     },
 
+    committed: committedConversations,
+
     async closeConversations(batchId, as) {
       let cancelled = 0;
-      for await (const page of orderEntries(batchId, 1000)) {
-        // Each committed conversation appears once with turn 1 in the order.
-        const ids = page.filter((ref) => ref.turn === 1).map((ref) => ref.conversationId);
+      for await (const page of committedConversations(batchId)) {
+        const ids = page.map((ref) => ref.conversationId);
         if (ids.length === 0) continue;
         cancelled += Number(
           await run('cbCancelConversations', [

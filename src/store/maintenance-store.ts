@@ -20,7 +20,7 @@ export interface MaintenanceStore {
    * Batches that still have pending or active conversations and are not cancelled (running,
    * scheduled or paused): the ones whose conversations may need a job.
    */
-  unfinishedBatches(): Promise<string[]>;
+  unfinishedBatches(now: number): Promise<string[]>;
   /** Unfinished batches whose deadline (expireAt) has passed. */
   overdueBatches(now: number): Promise<string[]>;
   /** Conversations of a batch that should be moving but have no job (see FIND_STUCK). */
@@ -57,19 +57,27 @@ export function createMaintenanceStore(deps: {
   const run = storeScripts(redis);
 
   async function batchesInState(
-    wanted: (state: string | null, unfinished: number, expireAt: number) => boolean,
+    wanted: (
+      state: string | null,
+      unfinished: number,
+      expireAt: number,
+      scheduledAt: number,
+    ) => boolean,
   ) {
     const ids = await redis.zrange(keys.batches, 0, -1);
     const pipeline = redis.pipeline();
     for (const id of ids)
-      pipeline.hmget(keys.batch(id), 'state', 'c:pending', 'c:active', 'expireAt');
+      pipeline.hmget(keys.batch(id), 'state', 'c:pending', 'c:active', 'expireAt', 'scheduledAt');
     const replies = (await pipeline.exec()) ?? [];
     return ids.filter((_, i) => {
-      const [state, pending, active, expireAt] = (replies[i]?.[1] ?? []) as (string | null)[];
+      const [state, pending, active, expireAt, scheduledAt] = (replies[i]?.[1] ?? []) as (
+        string | null
+      )[];
       return wanted(
         state ?? null,
         Number(pending ?? 0) + Number(active ?? 0),
         expireAt ? Number(expireAt) : Infinity,
+        scheduledAt ? Number(scheduledAt) : 0,
       );
     });
   }
@@ -80,9 +88,11 @@ export function createMaintenanceStore(deps: {
         (state, unfinished, expireAt) => state !== null && unfinished > 0 && expireAt <= now,
       ),
 
-    unfinishedBatches: () =>
+    // A batch not started yet has no jobs on purpose: its kickoff job queues them at its start.
+    unfinishedBatches: (now) =>
       batchesInState(
-        (state, unfinished) => state !== null && state !== 'cancelled' && unfinished > 0,
+        (state, unfinished, _expireAt, scheduledAt) =>
+          state !== null && state !== 'cancelled' && unfinished > 0 && !(scheduledAt > now),
       ),
 
     async findStuck(batchId, now, chunk = 1000) {

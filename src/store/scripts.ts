@@ -11,6 +11,7 @@ import { CANCEL_CONVERSATIONS, RETRY_FAILED, SET_BATCH_STATE, TAKE_PARKED } from
 import { FIND_STUCK } from './lua-watchdog.js';
 import { APPEND_TURN } from './lua-append.js';
 import { IDEMPOTENCY_SWAP } from './lua-idempotency.js';
+import { TAKE_LANE_TAGS } from './lua-lanes.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
@@ -29,6 +30,7 @@ const SCRIPTS = {
   cbFindStuck: { numberOfKeys: 2, lua: FIND_STUCK },
   cbAppendTurn: { numberOfKeys: 3, lua: APPEND_TURN },
   cbIdempotencySwap: { numberOfKeys: 1, lua: IDEMPOTENCY_SWAP },
+  cbTakeLaneTags: { numberOfKeys: 3, lua: TAKE_LANE_TAGS },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

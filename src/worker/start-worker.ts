@@ -114,6 +114,11 @@ export async function startWorker(deps: {
     credentials,
     store: services.turnStore,
     addNextTurn: (b, c, k) => turnQueue.addNextTurn(b, c, k),
+    async kickoff(batchId) {
+      for await (const refs of batchStore.committed(batchId))
+        await turnQueue.addTurns(batchId, refs);
+      logger.info({ batchId }, 'scheduled batch started');
+    },
     createChat: (request) => client.createChat(request),
     rateLimitQueue: (ms) => turnQueue.queue.rateLimit(ms),
     retryPolicy,

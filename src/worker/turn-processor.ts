@@ -2,7 +2,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { TurnError } from '../shared/records.js';
-import { turnJobSchema } from '../shared/turn-queue.js';
+import { KICKOFF_JOB, kickoffJobSchema, turnJobSchema } from '../shared/turn-queue.js';
 import type { TurnOutcome, TurnStore } from '../store/turn-store.js';
 import type { ChatRequest } from '../vendor/chats-api.js';
 import { metricStatusCode, type AttemptOutcome } from '../vendor/chat-outcome.js';
@@ -15,6 +15,8 @@ export interface TurnProcessorDeps {
   store: TurnStore;
   /** Queues a conversation's next turn (LIFO). */
   addNextTurn(batchId: string, conversationId: string, turn: number): Promise<void>;
+  /** Queues the first turns of a scheduled batch, at its start (the kickoff job). */
+  kickoff(batchId: string): Promise<void>;
   createChat(request: ChatRequest): Promise<AttemptOutcome & { durationMs: number; sent: boolean }>;
   /** Slows every worker of the queue for ms (BullMQ's queue-level rate limit). */
   rateLimitQueue(ms: number): Promise<void>;
@@ -95,6 +97,12 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
   }
 
   return async function processTurn(job: Job, token?: string): Promise<void> {
+    if (job.name === KICKOFF_JOB) {
+      const kickoff = kickoffJobSchema.safeParse(job.data);
+      if (!kickoff.success) throw new UnrecoverableError(`invalid kickoff job ${job.id}`);
+      await deps.kickoff(kickoff.data.b);
+      return;
+    }
     const parsed = turnJobSchema.safeParse(job.data);
     if (!parsed.success)
       throw new UnrecoverableError(`invalid turn job ${job.id}: ${parsed.error.message}`);

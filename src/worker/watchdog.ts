@@ -47,7 +47,7 @@ export function startWatchdog(deps: {
       deps.logger.info({ batchId }, 'dropped the staging of an ingest that died');
     }
     let requeued = 0;
-    for (const batchId of await deps.maintenance.unfinishedBatches()) {
+    for (const batchId of await deps.maintenance.unfinishedBatches(deps.now())) {
       const now = deps.now();
       const found = await deps.maintenance.findStuck(batchId, now);
       const stuck = await deps.maintenance.confirmStuck(batchId, found, now, confirmAfterMs);

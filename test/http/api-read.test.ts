@@ -36,7 +36,8 @@ describe('reading batches', () => {
   it('answers a batch status like status --json, 404 when unknown', async () => {
     const response = await get('/v1/batches/list-1');
     expect(response.statusCode).toBe(200);
-    expect(Object.keys(response.json())).toEqual([
+    // The contract's keys, in its order; the second wave's additions follow them.
+    expect(Object.keys(response.json()).slice(0, 7)).toEqual([
       'batchId',
       'state',
       'conversations',
@@ -45,6 +46,9 @@ describe('reading batches', () => {
       'scheduledAt',
       'finishedAt',
     ]);
+    expect(Object.keys(response.json()).slice(7)).toEqual(
+      expect.arrayContaining(['priority', 'weight']),
+    );
     const unknown = await get('/v1/batches/nope');
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toEqual({ error: 'batch_not_found', message: 'no such batch: nope' });

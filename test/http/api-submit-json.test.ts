@@ -83,7 +83,8 @@ describe('POST /v1/batches with JSON', () => {
     const status = (await get('/v1/batches/json-1')).json();
     expect(status.conversations).toMatchObject({ total: 2, pending: 2 });
     expect(status.turns).toMatchObject({ total: 3, pending: 3 });
-    expect(await h.turnQueue.queue.getWaitingCount()).toBeGreaterThanOrEqual(2);
+    // First turns wait in the fair lanes: BullMQ's prioritized set.
+    expect(await h.turnQueue.queue.getPrioritizedCount()).toBeGreaterThanOrEqual(2);
     const conversation = (await get('/v1/batches/json-1/conversations/conv-1')).json();
     expect(conversation).toMatchObject({ agentId: 'agent-A', status: 'pending' });
     expect(conversation.turns[0]).toMatchObject({ turn: 1, line: null, input: 'hello' });

@@ -91,9 +91,7 @@ describe('ingest commit', () => {
       },
     };
     const deps = { ...services.ingestDeps(), turnQueue: failingQueue };
-    await expect(
-      ingest(csv, { batchId: 'k', scheduleAt: Date.now() + 3_600_000 }, deps),
-    ).rejects.toThrow(/OOM/);
+    await expect(ingest(csv, { batchId: 'k' }, deps)).rejects.toThrow(/OOM/);
 
     const status = await services.batchStore.status('k');
     expect(status?.conversations.pending).toBe(30);
@@ -102,7 +100,7 @@ describe('ingest commit', () => {
     expect(results).toHaveLength(30);
     // The watchdog sees them (no job): reported at the first sweep, confirmed at the next.
     const now = Date.now() + 10_000;
-    expect(await services.maintenance.unfinishedBatches()).toContain('k');
+    expect(await services.maintenance.unfinishedBatches(now)).toContain('k');
     const found = await services.maintenance.findStuck('k', now);
     expect(found).toHaveLength(30);
     expect(await services.maintenance.confirmStuck('k', found, now, 1000)).toEqual([]);
@@ -117,6 +115,26 @@ describe('ingest commit', () => {
     const cancelled = await control.run('cancel', 'k');
     expect(cancelled.conversations).toBe(30);
     expect(cancelled.status.conversations.cancelled).toBe(30);
+  });
+
+  it('queues a scheduled batch with one kickoff job, which the watchdog leaves alone until its start', async () => {
+    const startAt = Date.now() + 3_600_000;
+    await ingest('conversation_id,agent_id,input\nc1,a,hi\nc2,a,hello\n', {
+      batchId: 's',
+      scheduleAt: startAt,
+    });
+    const queue = services.turnQueue.queue;
+    const delayed = await queue.getDelayed();
+    expect(delayed.map((job) => [job.name, job.data])).toEqual([['kickoff', { b: 's' }]]);
+    expect(await queue.getPrioritizedCount()).toBe(0);
+    expect(await services.maintenance.unfinishedBatches(Date.now())).not.toContain('s');
+    expect(await services.maintenance.unfinishedBatches(startAt + 1)).toContain('s');
+    const committed = [];
+    for await (const page of services.batchStore.committed('s')) committed.push(...page);
+    expect(committed).toEqual([
+      { conversationId: 'c1', turn: 1 },
+      { conversationId: 'c2', turn: 1 },
+    ]);
   });
 
   it('refuses to send a turn of a cancelled batch, even one committed after the cancel', async () => {

@@ -6,6 +6,7 @@ import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
 import { frequencyCapSchema } from './contact-rules.js';
+import { laneJsonFields, laneQueryFields } from './lane-options.js';
 import { webhookJsonFields, webhookQueryFields } from './webhook-options.js';
 
 /**
@@ -40,6 +41,7 @@ export const submitQuerySchema = z.object({
   strict: queryBoolean.optional().describe('enqueue nothing if any conversation is rejected'),
   dryRun: queryBoolean.optional().describe('validate and report, enqueue nothing'),
   frequencyCap: frequencyCapSchema.optional(),
+  ...laneQueryFields,
   ...scheduleQueryFields,
   ...webhookQueryFields,
 });
@@ -74,6 +76,7 @@ export const submitJsonSchema = z
     strict: z.boolean().nullish().describe('enqueue nothing if any conversation is rejected'),
     dryRun: z.boolean().nullish().describe('validate and report, enqueue nothing'),
     frequencyCap: frequencyCapSchema.nullish(),
+    ...laneJsonFields,
     ...scheduleJsonFields,
     ...webhookJsonFields,
     conversations: z.array(jsonConversationSchema).min(1),
@@ -92,6 +95,8 @@ export const submitMultipartDoc = {
     strict: { type: 'string', enum: ['true', 'false'] },
     dryRun: { type: 'string', enum: ['true', 'false'] },
     frequencyCap: { type: 'string', description: 'e.g. "1/7d", or "none"' },
+    priority: { type: 'string', enum: ['high', 'normal', 'low'] },
+    weight: { type: 'string', description: '1-100' },
     scheduleAt: { type: 'string', format: 'date-time' },
     expireAt: { type: 'string', format: 'date-time' },
     window: { type: 'string', description: 'e.g. "mon-fri 09:00-18:00 Europe/Berlin"' },

@@ -63,6 +63,8 @@ export const batchStatusSchema = z
     createdAt: z.string().nullable(),
     scheduledAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    priority: z.enum(['high', 'normal', 'low']).describe("the batch's lane"),
+    weight: z.number().int().describe('its share within the lane (weight-1 batches = 1)'),
   })
   .meta({ id: 'BatchStatus', description: 'The `chatbatch status --json` object' });
 

@@ -7,6 +7,7 @@ import type { SubmitJson, SubmitQuery } from '../schemas/batches.js';
 import { RequestValidationError } from '../validation.js';
 import type { SendWindow } from '../../../shared/send-window.js';
 import type { FrequencyCap } from '../../../shared/frequency-cap.js';
+import type { Priority } from '../../../store/lane-store.js';
 import type { OptInEventType } from '../../../shared/webhook-settings.js';
 import { ApiError } from '../errors.js';
 
@@ -52,6 +53,8 @@ export function ingestOptions(
     window?: SendWindow | null;
     /** 'none': no cap for this batch; absent: the default. */
     frequencyCap?: FrequencyCap | 'none' | null;
+    priority?: Priority | null;
+    weight?: number | null;
     webhookUrl?: string | null;
     webhookEvents?: readonly OptInEventType[] | null;
   },
@@ -78,6 +81,8 @@ export function ingestOptions(
     expireAt: given.expireAt ?? undefined,
     window: given.window ?? undefined,
     frequencyCap: given.frequencyCap === 'none' ? null : (given.frequencyCap ?? undefined),
+    priority: given.priority ?? undefined,
+    weight: given.weight ?? undefined,
     webhookUrl,
     webhookEvents: given.webhookEvents ?? undefined,
   };
@@ -108,6 +113,8 @@ export function jsonSubmission(
         expireAt: body.expireAt ?? ctx.query.expireAt,
         window: body.window ?? ctx.query.window,
         frequencyCap: body.frequencyCap ?? ctx.query.frequencyCap,
+        priority: body.priority ?? ctx.query.priority,
+        weight: body.weight ?? ctx.query.weight,
         webhookUrl: body.webhookUrl ?? ctx.query.webhookUrl,
         webhookEvents: body.webhookEvents ?? ctx.query.webhookEvents,
       });
