@@ -4,7 +4,7 @@ import type { Metrics } from '../shared/metrics.js';
 import type { Redis } from 'ioredis';
 import type { BatchStore } from '../store/batch-store.js';
 import { createIngestStore, type StagedRow } from '../store/ingest-store.js';
-import type { TurnQueue } from '../shared/turn-queue.js';
+import type { FirstTurnPayload, TurnQueue } from '../shared/turn-queue.js';
 import type { IngestReport, RejectedRow } from './ingest-report.js';
 import type { SendWindow } from '../shared/send-window.js';
 import type { FrequencyCap } from '../shared/frequency-cap.js';
@@ -145,11 +145,13 @@ export async function ingestRows(
   // A batch that starts later is queued by one kickoff job at its start: it takes its place in
   // the fair lanes then, not now (see TurnQueue.scheduleKickoff).
   const startsLater = options.scheduleAt !== undefined && options.scheduleAt > now;
-  const queueFirstTurns = async (conversationIds: string[]) => {
-    if (startsLater || conversationIds.length === 0) return;
+  const queueFirstTurns = async (
+    conversations: { conversationId: string; firstTurn?: FirstTurnPayload }[],
+  ) => {
+    if (startsLater || conversations.length === 0) return;
     await deps.turnQueue.addTurns(
       batchId,
-      conversationIds.map((conversationId) => ({ conversationId, turn: 1 })),
+      conversations.map((c) => ({ ...c, turn: 1 })),
     );
   };
   let accepted = 0;
@@ -240,7 +242,7 @@ export async function ingestRows(
     for (;;) {
       const settled = await staging.settleNext(discard, SETTLE_CHUNK);
       if (settled.length === 0) break;
-      const toQueue: string[] = [];
+      const toQueue: { conversationId: string; firstTurn?: FirstTurnPayload }[] = [];
       for (const conversation of settled) {
         if (conversation.verdict === 'rejected') {
           rejected++;
@@ -249,7 +251,7 @@ export async function ingestRows(
         }
         accepted++;
         turns += conversation.turns;
-        if (conversation.verdict === 'accepted') toQueue.push(conversation.conversationId);
+        if (conversation.verdict === 'accepted') toQueue.push(conversation);
       }
       await queueFirstTurns(toQueue);
     }

@@ -2,13 +2,50 @@ import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { QUEUE_NAME, kickoffJobId, turnJobId, type Keys } from './keys.js';
 
-/** The payload of a turn job: only a pointer into the store, which holds everything else. */
-export const turnJobSchema = z.object({
-  b: z.string().min(1),
-  c: z.string().min(1),
-  k: z.number().int().min(1),
-});
-export type TurnJob = z.infer<typeof turnJobSchema>;
+/**
+ * What the first turn's job of a conversation without a recipient carries, so that its first
+ * delivery can be sent without the begin step (the worker's fast path): agent, input, the
+ * variables as stored (JSON text), previousChatId, the recipient's zone.
+ */
+export interface FirstTurnPayload {
+  a: string;
+  i: string;
+  v?: string;
+  p?: string;
+  z?: string;
+}
+
+/**
+ * The payload of a turn job: a pointer into the store, which holds everything else, and for a
+ * first turn from an ingest, the request (`f`).
+ */
+export interface TurnJob {
+  b: string;
+  c: string;
+  k: number;
+  f?: FirstTurnPayload;
+}
+
+const isText = (value: unknown): value is string => typeof value === 'string';
+const isOptionalText = (value: unknown) => value === undefined || typeof value === 'string';
+
+/**
+ * Checks a job's data (it comes from Redis: untrusted). Hand-written rather than zod: it runs
+ * once per turn on the hot path, and this is a tenth of the cost.
+ */
+export function parseTurnJob(data: unknown): TurnJob | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { b, c, k, f } = data as Record<string, unknown>;
+  if (!isText(b) || b === '' || !isText(c) || c === '') return undefined;
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) return undefined;
+  if (f === undefined) return { b, c, k };
+  if (typeof f !== 'object' || f === null) return undefined;
+  const p = f as Record<string, unknown>;
+  if (!isText(p.a) || !isText(p.i) || !isOptionalText(p.v) || !isOptionalText(p.p))
+    return undefined;
+  if (!isOptionalText(p.z)) return undefined;
+  return { b, c, k, f: p as unknown as FirstTurnPayload };
+}
 
 /** The job that starts a scheduled batch at its start time (see `scheduleKickoff`). */
 export const KICKOFF_JOB = 'kickoff';
@@ -48,7 +85,7 @@ export interface TurnQueue {
   /** Queues the given turns (first turns of new conversations, resumed or retried ones). */
   addTurns(
     batchId: string,
-    refs: readonly { conversationId: string; turn: number }[],
+    refs: readonly { conversationId: string; turn: number; firstTurn?: FirstTurnPayload }[],
   ): Promise<void>;
   /**
    * Queues one job that, at `startAt` (ms), queues the batch's first turns: a scheduled batch
@@ -85,10 +122,15 @@ export function createTurnQueue(deps: {
           : { lane: undefined, priorities: [] };
         const priorities = tags.priorities;
         await queue.addBulk(
-          chunk.map(({ conversationId, turn }, j) => ({
+          chunk.map(({ conversationId, turn, firstTurn }, j) => ({
             // The job name shows the lane in bull-board (`turn:high`, `turn:low`).
             name: tags.lane && tags.lane !== 'normal' ? `turn:${tags.lane}` : 'turn',
-            data: { b: batchId, c: conversationId, k: turn } satisfies TurnJob,
+            data: {
+              b: batchId,
+              c: conversationId,
+              k: turn,
+              ...(firstTurn ? { f: firstTurn } : {}),
+            } satisfies TurnJob,
             opts: {
               jobId: turnJobId(batchId, conversationId, turn),
               ...(priorities[j] ? { priority: priorities[j] } : {}),

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.js';
 import { storeScripts } from './scripts.js';
+import type { FirstTurnPayload } from '../shared/turn-queue.js';
 
 /** One row on its way into a staged conversation. */
 export interface StagedRow {
@@ -29,6 +30,8 @@ export interface CommittedConversation {
   conversationId: string;
   verdict: 'accepted' | 'rejected' | 'discarded';
   turns: number;
+  /** Accepted without a recipient: what its first turn's job carries (the fast path). */
+  firstTurn?: FirstTurnPayload;
 }
 
 /**
@@ -50,16 +53,26 @@ export interface IngestStore {
    */
   openOrder(): Promise<void>;
   /**
-   * Makes the next chunk of staged standalone conversations pending and returns their ids
-   * ([] when all are done); with `discard`, deletes them all and returns [].
+   * Makes the next chunk of staged standalone conversations pending and returns them ([] when
+   * all are done); with `discard`, deletes them all and returns [].
    */
-  settleStandalone(discard: boolean, chunk: number): Promise<string[]>;
+  settleStandalone(
+    discard: boolean,
+    chunk: number,
+  ): Promise<{ conversationId: string; firstTurn?: FirstTurnPayload }[]>;
   /** Commits or discards the next chunk of staged conversations; [] when all are done. */
   settleNext(discard: boolean, chunk: number): Promise<CommittedConversation[]>;
   /** Tells the watchdog this run is alive (the staging of a silent run is dropped). */
   heartbeat(): Promise<void>;
   /** Deletes whatever the run still has staged, and its bookkeeping keys. */
   drop(): Promise<void>;
+}
+
+/** The first turn's job payload from the commit scripts' JSON ('' when there is none). */
+function firstTurnOf(json: unknown): { firstTurn?: FirstTurnPayload } {
+  return typeof json === 'string' && json !== ''
+    ? { firstTurn: JSON.parse(json) as FirstTurnPayload }
+    : {};
 }
 
 /** A run that has not said it is alive for this long is dead (see the liveness key). */
@@ -179,7 +192,7 @@ export function createIngestStore(deps: {
 
     async settleStandalone(discard, chunk) {
       for (;;) {
-        const accepted = (await run('cbSettleStandalone', [
+        const reply = (await run('cbSettleStandalone', [
           stagingKeys.standalone,
           keys.batch(batchId),
           keys.order(batchId),
@@ -190,6 +203,9 @@ export function createIngestStore(deps: {
           discard ? '1' : '0',
           orderBase,
         ])) as string[];
+        const accepted: { conversationId: string; firstTurn?: FirstTurnPayload }[] = [];
+        for (let i = 0; i < reply.length; i += 2)
+          accepted.push({ conversationId: reply[i]!, ...firstTurnOf(reply[i + 1]) });
         if (accepted.length > 0) return accepted;
         if ((await redis.llen(stagingKeys.standalone)) === 0) return [];
       }
@@ -208,12 +224,13 @@ export function createIngestStore(deps: {
         chunk,
       ])) as (string | number)[];
       const settled: CommittedConversation[] = [];
-      for (let i = 0; i < reply.length; i += 3) {
+      for (let i = 0; i < reply.length; i += 4) {
         const code = reply[i + 1];
         settled.push({
           conversationId: String(reply[i]),
           verdict: code === 'A' ? 'accepted' : code === 'R' ? 'rejected' : 'discarded',
           turns: Number(reply[i + 2]),
+          ...firstTurnOf(reply[i + 3]),
         });
       }
       return settled;

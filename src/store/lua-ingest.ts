@@ -22,6 +22,18 @@ const ORDER_SCORE = `
 local function orderScore(runBase, q)
   return string.format('%.0f', runBase + tonumber(q))
 end
+-- What the first turn's job carries for the worker's fast path (see the turn processor): the
+-- request, so the first delivery needs no begin step. None for a conversation with a recipient:
+-- the contact rules must be checked by the begin step.
+local function firstTurnPayload(key)
+  local f = redis.call('HMGET', key, 'rc', 'ag', 'i1', 'v', 'p', 'z')
+  if f[1] then return '' end
+  local payload = { a = f[2], i = f[3] }
+  if f[4] and f[4] ~= '' then payload.v = f[4] end
+  if f[5] and f[5] ~= '' then payload.p = f[5] end
+  if f[6] and f[6] ~= '' then payload.z = f[6] end
+  return cjson.encode(payload)
+end
 `;
 
 /**
@@ -105,8 +117,9 @@ return table.concat(out)
  * KEYS: 1 batch hash, 2 batch order (sorted set), 3 staging list.
  * ARGV: 1 conversation key prefix, 2 run id, 3 retention s, 4 discard flag ('1' = drop all),
  * 5 this run's order base (run sequence × 2^32), 6 count.
- * Returns a flat list of [conversationId, code, turns]: A accepted, R rejected, X valid but
- * discarded; empty when the staging list is.
+ * Returns a flat list of [conversationId, code, turns, first-turn payload]: A accepted, R
+ * rejected, X valid but discarded; the payload ('' but for accepted conversations without a
+ * recipient) is the JSON the first turn's job carries. Empty when the staging list is.
  */
 export const COMMIT_STAGED = `${LUA_COMMON}${ORDER_SCORE}
 local pfx, run, ttl, discard = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
@@ -122,10 +135,10 @@ for _, c in ipairs(ids) do
     local n = tonumber(f[3])
     if discard then
       redis.call('DEL', key)
-      out[#out + 1] = c; out[#out + 1] = f[2] and 'R' or 'X'; out[#out + 1] = n
+      out[#out + 1] = c; out[#out + 1] = f[2] and 'R' or 'X'; out[#out + 1] = n; out[#out + 1] = ''
     elseif f[2] then
       redis.call('DEL', key)
-      out[#out + 1] = c; out[#out + 1] = 'R'; out[#out + 1] = n
+      out[#out + 1] = c; out[#out + 1] = 'R'; out[#out + 1] = n; out[#out + 1] = ''
     else
       local scores = redis.call('HMGET', key, unpack(turnFields('q', n)))
       local entries = {}
@@ -144,6 +157,7 @@ for _, c in ipairs(ids) do
       bump(KEYS[1], 't:total', n)
       accepted = accepted + 1
       out[#out + 1] = c; out[#out + 1] = 'A'; out[#out + 1] = n
+      out[#out + 1] = firstTurnPayload(key)
     end
   end
 end
@@ -201,8 +215,9 @@ return table.concat(out)
  * KEYS: 1 this run's list of staged standalone conversations, 2 batch hash, 3 batch order.
  * ARGV: 1 conversation key prefix, 2 run id, 3 count, 4 retention s, 5 discard flag, 6 this
  * run's order base.
- * Returns the ids of the conversations made pending (none when discarding); an empty reply
- * with the list empty means done: the caller stops when LLEN is 0.
+ * Returns a flat list of [conversationId, first-turn payload] of the conversations made pending
+ * (none when discarding; see firstTurnPayload); an empty reply with the list empty means done:
+ * the caller stops when LLEN is 0.
  */
 export const SETTLE_STANDALONE = `${ORDER_SCORE}
 local pfx, run, ttl, discard = ARGV[1], ARGV[2], tonumber(ARGV[4]), ARGV[5] == '1'
@@ -222,12 +237,13 @@ for _, c in ipairs(ids) do
       redis.call('HSET', key, 's', 'pending', 'k', 1, 's1', 'pending')
       redis.call('EXPIRE', key, ttl)
       accepted[#accepted + 1] = c
+      accepted[#accepted + 1] = firstTurnPayload(key)
       order[#order + 1] = orderScore(runBase, f[2])
       order[#order + 1] = c .. '\\31' .. '1'
     end
   end
 end
-local n = #accepted
+local n = #accepted / 2
 if n > 0 then
   redis.call('ZADD', KEYS[3], unpack(order))
   redis.call('EXPIRE', KEYS[3], ttl)

@@ -10,7 +10,8 @@ import { LUA_RULES } from './lua-rules.js';
  * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster; every key shares its tag).
  * ARGV: 1 now (ms), 2 lease (ms), 3 suppression-list key, 4 contacts key prefix, 5 opt-out
  * words (normalised, one per line), then 5 per turn: conversation key, batch key, parked-set
- * key, conversation id, k. Returns, per turn, one of:
+ * key, conversation id, k (negative: -k, the job may have started an attempt on the fast path
+ * that never reported back, see below). Returns, per turn, one of:
  *   {'gone'}                     the conversation no longer exists (retention, never staged)
  *   {'recorded', nextK, state}   turn k is recorded already: only make sure the next is queued
  *   {'done', state}              the conversation is finished, or (now) cancelled or expired
@@ -24,6 +25,8 @@ import { LUA_RULES } from './lua-rules.js';
  */
 export const BEGIN_TURNS = `${LUA_COMMON}${LUA_RULES}
 local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs, rules)
+  local suspect = k < 0
+  if suspect then k = -k end
   local b = redis.call('HMGET', bkey, 'state', 'scheduledAt', 'expireAt', 'window', 'fcap')
   local batchState = b[1]
   -- One read for the checks and for what the request needs.
@@ -63,6 +66,18 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs, rules)
   if b[2] and now < tonumber(b[2]) then return {'wait', b[2]} end
   local lease = tonumber(f[3]) or 0
   if lease > now then return {'busy', tostring(lease)} end
+  if suspect then
+    -- This job was eligible for the fast path, which takes no lease, and was started before
+    -- (a worker died or lost its lock). If no step of the turn ever ran here (a begin creates
+    -- its attempt count; a fast attempt reports back with a count or an error; a fence leaves
+    -- a lease), the first attempt may still be in flight: fence it off for one lease, the
+    -- longest an attempt can last, before sending again.
+    local seen = redis.call('HMGET', ckey, 'a' .. k, 'e' .. k)
+    if not seen[1] and not seen[2] and lease == 0 then
+      redis.call('HSET', ckey, 'lease', now + leaseMs)
+      return {'busy', tostring(now + leaseMs)}
+    end
+  end
   local stop = contactRule(ckey, bkey, s, k, tonumber(f[5]), f[12], f[9] or '', b[5], rules, now)
   if stop then
     return {'suppressed', stop[1],
@@ -115,18 +130,29 @@ return 1
  * Records the final outcome of turn k (completed or failed) and moves the conversation on.
  * Many turns per call, like BEGIN_TURNS.
  * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster).
- * ARGV: 1 retention s, then 11 per turn: conversation key, batch key, failed-set key, order key,
+ * ARGV: 1 retention s, then 11 per turn: conversation key, batch key, failed-set key, fast flag
+ * ('1': the attempt was sent on the fast path, see the turn processor, and began nowhere else),
  * conversation id, k, now, outcome (completed|failed), chatId, chatStatus, result JSON.
  * Returns, per turn, {'next'} (queue turn k+1), {'finished', state, skippedTurns}, {'dup', nextK, state}
  * (recorded already: a retried or replayed call whose first reply was lost),
  * {'cancelled'} or {'gone'}.
  */
 export const RECORD_TURNS = `${LUA_COMMON}
-local function recordTurn(ckey, bkey, fkey, _okey, cid, k, now, outcome, chatId, chatStatus, resultJson, ttl)
+local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, chatStatus, resultJson, ttl)
   local f = redis.call('HMGET', ckey, 's', 'n', 's' .. k)
   local s, n, turnState = f[1], tonumber(f[2]), f[3]
   if not s or not n then return {'gone'} end
   if turnState == 'completed' then return {'dup', redis.call('HGET', ckey, 'k'), s} end
+  if fast == '1' then
+    -- Sent on the fast path, without BEGIN_TURNS: count its attempt and start the
+    -- conversation here (pending -> active), as the begin step would have.
+    redis.call('HINCRBY', ckey, 'a' .. k, 1)
+    if s == 'pending' then
+      redis.call('HSET', ckey, 's', 'active')
+      moveCount(bkey, 'c', 'pending', 'active', 1)
+      s = 'active'
+    end
+  end
   local newTurnState = (outcome == 'completed') and 'completed' or 'failed'
   if outcome == 'completed' then
     redis.call('HSET', ckey, 'r' .. k, resultJson, 's' .. k, newTurnState, 'c' .. k, chatId)
@@ -173,13 +199,23 @@ return out
 /**
  * Notes a failed attempt that will be retried: keeps its error for the results and frees the
  * in-flight lease so the retry may start. With ARGV[3] = '1' the attempt is refunded: it was
- * not the turn's fault (the vendor refused our API key).
- * KEYS: 1 conversation. ARGV: 1 k, 2 error JSON, 3 refund flag.
+ * not the turn's fault (the vendor refused our API key). With ARGV[4] = '1' the attempt was sent
+ * on the fast path (it began nowhere): it is counted here, and the conversation has started.
+ * KEYS: 1 conversation, 2 batch. ARGV: 1 k, 2 error JSON, 3 refund flag, 4 fast flag.
  */
 export const NOTE_RETRY = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'e' .. ARGV[1], ARGV[2])
 redis.call('HDEL', KEYS[1], 'lease')
-if ARGV[3] == '1' then redis.call('HINCRBY', KEYS[1], 'a' .. ARGV[1], -1) end
+local refund, fast = ARGV[3] == '1', ARGV[4] == '1'
+if refund and not fast then redis.call('HINCRBY', KEYS[1], 'a' .. ARGV[1], -1) end
+if fast and not refund then
+  redis.call('HINCRBY', KEYS[1], 'a' .. ARGV[1], 1)
+  if redis.call('HGET', KEYS[1], 's') == 'pending' then
+    redis.call('HSET', KEYS[1], 's', 'active')
+    redis.call('HINCRBY', KEYS[2], 'c:pending', -1)
+    redis.call('HINCRBY', KEYS[2], 'c:active', 1)
+  end
+end
 return 1
 `;

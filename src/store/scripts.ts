@@ -21,7 +21,7 @@ const SCRIPTS = {
   cbSettleStandalone: { numberOfKeys: 3, lua: SETTLE_STANDALONE },
   cbBeginTurns: { numberOfKeys: 1, lua: BEGIN_TURNS },
   cbRecordTurns: { numberOfKeys: 1, lua: RECORD_TURNS },
-  cbNoteRetry: { numberOfKeys: 1, lua: NOTE_RETRY },
+  cbNoteRetry: { numberOfKeys: 2, lua: NOTE_RETRY },
   cbDeferTurn: { numberOfKeys: 2, lua: DEFER_TURN },
   cbCancelConversations: { numberOfKeys: 1, lua: CANCEL_CONVERSATIONS },
   cbSetBatchState: { numberOfKeys: 1, lua: SET_BATCH_STATE },

@@ -63,6 +63,12 @@ export interface StoredResult {
   e: TurnError | null;
 }
 
+/** How an attempt was started, when it was not by `begin` (see the turn processor). */
+export interface AttemptOrigin {
+  /** Sent on the fast path: no begin step took a lease or counted it. */
+  fast?: boolean;
+}
+
 export interface TurnStore {
   begin(
     batchId: string,
@@ -70,12 +76,20 @@ export interface TurnStore {
     turn: number,
     now: number,
     leaseMs: number,
+    options?: {
+      /**
+       * The job was eligible for the fast path and has been started before: an attempt without
+       * a lease may still be in flight (BEGIN_TURNS fences it off for one lease).
+       */
+      suspect?: boolean;
+    },
   ): Promise<BeginTurn>;
   record(
     batchId: string,
     conversationId: string,
     turn: number,
     result: TurnOutcome,
+    origin?: AttemptOrigin,
   ): Promise<RecordTurn>;
   /** Undoes a begun attempt that was not sent (closed send window). */
   defer(batchId: string, conversationId: string, turn: number): Promise<void>;
@@ -86,6 +100,7 @@ export interface TurnStore {
     turn: number,
     error: TurnError,
     refund?: boolean,
+    origin?: AttemptOrigin,
   ): Promise<void>;
 }
 
@@ -152,6 +167,7 @@ export function createTurnStore(deps: {
     turn: number;
     now: number;
     leaseMs: number;
+    suspect: boolean;
   }
   const beginMany = createCallBatcher<BeginCall, (string | number)[]>(async (calls) => {
     const last = calls[calls.length - 1]!;
@@ -170,7 +186,8 @@ export function createTurnStore(deps: {
         keys.batch(c.batchId),
         keys.parked(c.batchId),
         c.conversationId,
-        c.turn,
+        // A negative turn asks for the fast-path fence (see BEGIN_TURNS).
+        c.suspect ? -c.turn : c.turn,
       );
     }
     return (await run('cbBeginTurns', args)) as (string | number)[][];
@@ -183,12 +200,19 @@ export function createTurnStore(deps: {
   });
 
   return {
-    async begin(batchId, conversationId, turn, now, leaseMs) {
-      const reply = await beginMany({ batchId, conversationId, turn, now, leaseMs });
+    async begin(batchId, conversationId, turn, now, leaseMs, options = {}) {
+      const reply = await beginMany({
+        batchId,
+        conversationId,
+        turn,
+        now,
+        leaseMs,
+        suspect: options.suspect === true,
+      });
       return beginFromReply(reply);
     },
 
-    async record(batchId, conversationId, turn, result) {
+    async record(batchId, conversationId, turn, result, origin = {}) {
       const stored: StoredResult = {
         p: result.previousChatId,
         cs: result.chatStatus,
@@ -200,7 +224,7 @@ export function createTurnStore(deps: {
         keys.conversation(batchId, conversationId),
         keys.batch(batchId),
         keys.failed(batchId),
-        keys.order(batchId),
+        origin.fast ? '1' : '0',
         conversationId,
         turn,
         result.completedAt,
@@ -226,12 +250,14 @@ export function createTurnStore(deps: {
       ]);
     },
 
-    async noteRetry(batchId, conversationId, turn, error, refund = false) {
+    async noteRetry(batchId, conversationId, turn, error, refund = false, origin = {}) {
       await run('cbNoteRetry', [
         keys.conversation(batchId, conversationId),
+        keys.batch(batchId),
         turn,
         JSON.stringify(error),
         refund ? '1' : '0',
+        origin.fast ? '1' : '0',
       ]);
     },
   };

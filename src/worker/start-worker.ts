@@ -19,6 +19,7 @@ import type { MaintenanceStore } from '../store/maintenance-store.js';
 import type { BatchStore } from '../store/batch-store.js';
 import type { TurnStore } from '../store/turn-store.js';
 import { dropStaging } from '../store/ingest-store.js';
+import { createBatchGate } from '../store/batch-gate.js';
 import { rateLimiterWindow } from './rate-limiter-window.js';
 import { webhookBacklogCollector } from '../webhooks/backlog.js';
 import { startWebhooks, type WebhookServices } from '../webhooks/start-webhooks.js';
@@ -128,6 +129,8 @@ export async function startWorker(deps: {
     sleep,
     maxAttempts: config.maxAttempts,
     leaseMs: 2 * config.requestTimeoutMs + LEASE_MARGIN_MS,
+    batches: createBatchGate({ redis, keys, now }),
+    optOutWords: config.optOutWords,
   });
 
   const worker = new Worker(QUEUE_NAME, processTurn, {

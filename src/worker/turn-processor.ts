@@ -2,8 +2,10 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { TurnError } from '../shared/records.js';
-import { KICKOFF_JOB, kickoffJobSchema, turnJobSchema } from '../shared/turn-queue.js';
-import type { TurnOutcome, TurnStore } from '../store/turn-store.js';
+import { KICKOFF_JOB, kickoffJobSchema, parseTurnJob, type TurnJob } from '../shared/turn-queue.js';
+import type { BatchGate } from '../store/batch-gate.js';
+import { fastPathRequest, isSuspect } from './fast-path.js';
+import type { AttemptOrigin, TurnOutcome, TurnStore } from '../store/turn-store.js';
 import type { ChatRequest } from '../vendor/chats-api.js';
 import { metricStatusCode, type AttemptOutcome } from '../vendor/chat-outcome.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -32,16 +34,22 @@ export interface TurnProcessorDeps {
   maxAttempts: number;
   /** How long an attempt may be in flight (request timeout plus a margin), in ms. */
   leaseMs: number;
+  /** The worker's view of its batches, for the fast path (see fast-path.ts). */
+  batches: BatchGate;
+  /** Inputs that are a request to stop, normalised (Config.optOutWords). */
+  optOutWords: readonly string[];
 }
 
 const isUnfinished = (state: string) => state === 'pending' || state === 'active';
 
 /**
- * The per-turn path, the hot path: one store script to begin, one HTTP attempt, one store
- * script to record, one job add for the next turn. The store decides what a job may do.
+ * The per-turn path, the hot path: one store script to begin (none on the fast path: see
+ * fast-path.ts), one HTTP attempt, one store script to record, one job add for the next turn.
+ * The store decides what a job may do.
  */
 export function createTurnProcessor(deps: TurnProcessorDeps) {
   const { store, metrics, logger } = deps;
+  const optOutWords = new Set(deps.optOutWords);
 
   /** Recording must not be lost to a Redis blip after the vendor answered: retry it briefly. */
   async function record(
@@ -49,10 +57,11 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     conversationId: string,
     turn: number,
     outcome: TurnOutcome,
+    origin: AttemptOrigin,
   ) {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await store.record(batchId, conversationId, turn, outcome);
+        return await store.record(batchId, conversationId, turn, outcome, origin);
       } catch (error) {
         if (attempt >= 5) throw error;
         logger.warn(
@@ -80,8 +89,9 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     conversationId: string,
     turn: number,
     outcome: TurnOutcome,
+    origin: AttemptOrigin,
   ): Promise<void> {
-    const result = await record(batchId, conversationId, turn, outcome);
+    const result = await record(batchId, conversationId, turn, outcome, origin);
     if (result.kind === 'dup') {
       // Our first record went through but its reply was lost (Redis restart, a retried call):
       // the store has the turn, so only make sure the conversation goes on, as on a replay.
@@ -96,30 +106,30 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     if (result.kind === 'next') await deps.addNextTurn(batchId, conversationId, turn + 1);
   }
 
-  return async function processTurn(job: Job, token?: string): Promise<void> {
-    if (job.name === KICKOFF_JOB) {
-      const kickoff = kickoffJobSchema.safeParse(job.data);
-      if (!kickoff.success) throw new UnrecoverableError(`invalid kickoff job ${job.id}`);
-      await deps.kickoff(kickoff.data.b);
-      return;
-    }
-    const parsed = turnJobSchema.safeParse(job.data);
-    if (!parsed.success)
-      throw new UnrecoverableError(`invalid turn job ${job.id}: ${parsed.error.message}`);
-    const { b: batchId, c: conversationId, k: turn } = parsed.data;
-
-    const begin = await store.begin(batchId, conversationId, turn, deps.now(), deps.leaseMs);
+  /**
+   * The begin step: the store decides what this job may do. Returns the attempt to send, or
+   * undefined when there is nothing to send (throws DelayedError when the job must wait).
+   */
+  async function beginAttempt(
+    job: Job,
+    token: string | undefined,
+    data: TurnJob,
+  ): Promise<{ request: ChatRequest; attempt: number; origin: AttemptOrigin } | undefined> {
+    const { b: batchId, c: conversationId, k: turn } = data;
+    const begin = await store.begin(batchId, conversationId, turn, deps.now(), deps.leaseMs, {
+      suspect: isSuspect(job, data),
+    });
     switch (begin.kind) {
       case 'recorded':
         // A replayed job: the turn is recorded, only make sure the conversation goes on.
         await continueConversation(batchId, conversationId, turn, begin);
-        return;
+        return undefined;
       case 'wait':
         await job.moveToDelayed(begin.until, token);
         throw new DelayedError();
       case 'done':
         if (begin.state === 'expired') metrics.conversations.inc({ result: 'expired' });
-        return;
+        return undefined;
       case 'busy':
         await job.moveToDelayed(begin.leaseUntil + 10, token);
         throw new DelayedError();
@@ -127,11 +137,11 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
         // A contact rule stopped the conversation in the store: nothing was sent.
         metrics.suppressedTurns.inc({ reason: begin.reason }, begin.turns);
         metrics.conversations.inc({ result: 'suppressed' });
-        return;
+        return undefined;
       case 'send':
         break;
       default:
-        return;
+        return undefined;
     }
 
     if (begin.window) {
@@ -150,6 +160,29 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     const request: ChatRequest = { agentId: begin.agentId, input: begin.input };
     if (begin.dynamicVariables) request.dynamicVariables = begin.dynamicVariables;
     if (begin.previousChatId) request.previousChatId = begin.previousChatId;
+    return { request, attempt: begin.attempt, origin: {} };
+  }
+
+  return async function processTurn(job: Job, token?: string): Promise<void> {
+    if (job.name === KICKOFF_JOB) {
+      const kickoff = kickoffJobSchema.safeParse(job.data);
+      if (!kickoff.success) throw new UnrecoverableError(`invalid kickoff job ${job.id}`);
+      await deps.kickoff(kickoff.data.b);
+      return;
+    }
+    const data = parseTurnJob(job.data);
+    if (!data) throw new UnrecoverableError(`invalid turn job ${job.id}`);
+    const { b: batchId, c: conversationId, k: turn } = data;
+
+    const fast =
+      data.f === undefined
+        ? undefined
+        : fastPathRequest(job, data, await deps.batches.view(batchId), deps.now(), optOutWords);
+    const sent = fast
+      ? { request: fast, attempt: 1, origin: { fast: true } }
+      : await beginAttempt(job, token, data);
+    if (!sent) return;
+    const { request, attempt, origin } = sent;
 
     metrics.inflightRequests.inc();
     let result: Awaited<ReturnType<TurnProcessorDeps['createChat']>>;
@@ -164,21 +197,27 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
       result.kind === 'fail' && deps.credentials.isCredentialFailure(result.httpStatus);
     const willFail =
       !credentialFailure &&
-      (result.kind === 'fail' || (result.kind === 'retry' && begin.attempt >= deps.maxAttempts));
+      (result.kind === 'fail' || (result.kind === 'retry' && attempt >= deps.maxAttempts));
     const outcomeLabel = result.kind === 'success' ? 'success' : willFail ? 'fail' : 'retry';
     metrics.chatRequests.inc({ status_code: statusCode, outcome: outcomeLabel });
     metrics.chatRequestDuration.observe({ outcome: outcomeLabel }, result.durationMs / 1000);
 
     if (result.kind === 'success') {
-      await finish(batchId, conversationId, turn, {
-        outcome: 'completed',
-        chatId: result.chatId,
-        chatStatus: result.chatStatus,
-        previousChatId: request.previousChatId ?? null,
-        response: result.response,
-        error: null,
-        completedAt: deps.now(),
-      });
+      await finish(
+        batchId,
+        conversationId,
+        turn,
+        {
+          outcome: 'completed',
+          chatId: result.chatId,
+          chatStatus: result.chatStatus,
+          previousChatId: request.previousChatId ?? null,
+          response: result.response,
+          error: null,
+          completedAt: deps.now(),
+        },
+        origin,
+      );
       return;
     }
 
@@ -189,7 +228,7 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     };
     if (credentialFailure) {
       // Not this turn's fault: give the attempt back and hold everything until resume.
-      await store.noteRetry(batchId, conversationId, turn, error, true);
+      await store.noteRetry(batchId, conversationId, turn, error, true, origin);
       await deps.credentials.pauseForCredentials(error);
       throw Worker.RateLimitError();
     }
@@ -198,28 +237,34 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
       metrics.possibleDuplicates.inc();
     }
     if (willFail) {
-      logger.warn({ batchId, conversationId, turn, attempts: begin.attempt, error }, 'turn failed');
-      await finish(batchId, conversationId, turn, {
-        outcome: 'failed',
-        chatId: null,
-        chatStatus: null,
-        previousChatId: request.previousChatId ?? null,
-        response: null,
-        error,
-        completedAt: deps.now(),
-      });
+      logger.warn({ batchId, conversationId, turn, attempts: attempt, error }, 'turn failed');
+      await finish(
+        batchId,
+        conversationId,
+        turn,
+        {
+          outcome: 'failed',
+          chatId: null,
+          chatStatus: null,
+          previousChatId: request.previousChatId ?? null,
+          response: null,
+          error,
+          completedAt: deps.now(),
+        },
+        origin,
+      );
       if (result.kind === 'fail') throw new UnrecoverableError(`${error.code}: ${error.message}`);
       return;
     }
 
-    await store.noteRetry(batchId, conversationId, turn, error);
+    await store.noteRetry(batchId, conversationId, turn, error, false, origin);
     const retryAfterMs = result.kind === 'retry' ? result.retryAfterMs : undefined;
     if (result.kind === 'retry' && result.reason === 'rate-limited') {
       // A 429 is about the account, not this turn: hold every worker, not just this job.
       metrics.rateLimited.inc();
-      await deps.rateLimitQueue(deps.retryPolicy.rateLimitedDelayMs(begin.attempt, retryAfterMs));
+      await deps.rateLimitQueue(deps.retryPolicy.rateLimitedDelayMs(attempt, retryAfterMs));
       throw Worker.RateLimitError();
     }
-    throw new RetryableTurnError(`${error.code}: ${error.message}`, begin.attempt, retryAfterMs);
+    throw new RetryableTurnError(`${error.code}: ${error.message}`, attempt, retryAfterMs);
   };
 }
