@@ -8,6 +8,7 @@ import type { TurnQueue } from '../shared/turn-queue.js';
 import type { IngestReport, RejectedRow } from './ingest-report.js';
 import type { SendWindow } from '../shared/send-window.js';
 import type { IngestRow } from './ingest-row.js';
+import type { CsvReadNotes } from './csv/read-notes.js';
 
 export type { IngestRow } from './ingest-row.js';
 
@@ -29,6 +30,8 @@ export interface IngestOptions {
   window?: SendWindow;
   /** Clock for the schedule delay; default Date.now. */
   now?: () => number;
+  /** What the CSV reader noted (separator, warnings), copied into the report. Default none. */
+  notes?: CsvReadNotes;
 }
 
 export interface IngestDeps {
@@ -203,6 +206,8 @@ export async function ingestRows(
       duplicates,
       rejectedRows,
       discarded: discard,
+      ...(options.notes?.delimiter === undefined ? {} : { delimiter: options.notes.delimiter }),
+      warnings: options.notes?.warnings ?? [],
     };
   } finally {
     await staging.cleanup().catch(() => undefined);

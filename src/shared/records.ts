@@ -64,6 +64,17 @@ export interface BatchStatus {
   createdAt: string | null;
   scheduledAt: string | null;
   finishedAt: string | null;
+  /**
+   * Additions to the contract's object (always present in chatbatch's own output):
+   * why a `paused` batch is paused, in words (e.g. "the vendor refused the API key (401)",
+   * "paused by an operator"); null when it is not paused.
+   */
+  pausedReason?: string | null;
+  /**
+   * When a batch that is waiting (for its scheduled start, or outside its send window) will
+   * send next, ISO; null when it is not waiting.
+   */
+  nextSendAt?: string | null;
 }
 
 /** Longest conversation id (ours, not the vendor's: it names Redis keys and report lines). */

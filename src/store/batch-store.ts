@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.js';
 import type { BatchStatus, TurnRecord } from '../shared/records.js';
-import { batchStatusFromHash } from './batch-status.js';
+import { batchStatusFromHash, PAUSED_BY_OPERATOR } from './batch-status.js';
 import type { SendWindow } from '../shared/send-window.js';
 import { storeScripts } from './scripts.js';
 import { turnRecordFromHash, turnRecordsOfConversation } from './turn-records.js';
@@ -25,7 +25,11 @@ export interface BatchStore {
   ensureBatch(batchId: string, settings: BatchSettings): Promise<boolean>;
   status(batchId: string): Promise<BatchStatus | undefined>;
   list(offset: number, limit: number): Promise<{ batchIds: string[]; total: number }>;
-  setState(batchId: string, from: string[], to: string): Promise<boolean>;
+  /**
+   * Moves the batch from one of `from` to `to`; false when it was in none of them. Pausing
+   * records why (`pausedReason`, default `operator`); any other move clears the reason.
+   */
+  setState(batchId: string, from: string[], to: string, pausedReason?: string): Promise<boolean>;
   /** Closes every unfinished conversation as cancelled or expired; returns how many. */
   closeConversations(batchId: string, as: 'cancelled' | 'expired'): Promise<number>;
   takeParked(batchId: string, chunk: number): Promise<TurnRef[]>;
@@ -109,10 +113,12 @@ export function createBatchStore(deps: {
       return { batchIds, total };
     },
 
-    async setState(batchId, from, to) {
-      const state = await redis.hget(keys.batch(batchId), 'state');
+    async setState(batchId, from, to, pausedReason = PAUSED_BY_OPERATOR) {
+      const key = keys.batch(batchId);
+      const state = await redis.hget(key, 'state');
       if (state === null || !from.includes(state)) return false;
-      await redis.hset(keys.batch(batchId), 'state', to);
+      if (to === 'paused') await redis.hset(key, 'state', to, 'pausedReason', pausedReason);
+      else await redis.multi().hset(key, 'state', to).hdel(key, 'pausedReason').exec();
       return true;
     },
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONTROL_ACTIONS } from '../../batch-control.js';
-import { delimiterProblem } from '../../csv/index.js';
+import { delimiterFromName } from '../../csv/index.js';
 import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../../../shared/records.js';
 import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
@@ -29,12 +29,18 @@ export const submitQuerySchema = z.object({
   agentId: z.string().optional().describe(agentIdDescription),
   delimiter: z
     .string()
-    .optional()
-    .superRefine((value, ctx) => {
-      const problem = value === undefined ? undefined : delimiterProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    .transform((value, ctx) => {
+      try {
+        return delimiterFromName(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
     })
-    .describe('CSV cell separator, one character; default ","'),
+    .optional()
+    .describe(
+      'CSV cell separator: one character, or \\t, tab, comma, semicolon, pipe; default: detected from the header line (`,` `;` tab `|`)',
+    ),
   strict: queryBoolean.optional().describe('enqueue nothing if any conversation is rejected'),
   dryRun: queryBoolean.optional().describe('validate and report, enqueue nothing'),
   ...scheduleQueryFields,
@@ -78,7 +84,7 @@ export const submitMultipartDoc = {
   properties: {
     batchId: { type: 'string' },
     agentId: { type: 'string' },
-    delimiter: { type: 'string' },
+    delimiter: { type: 'string', description: 'default: detected from the header line' },
     strict: { type: 'string', enum: ['true', 'false'] },
     dryRun: { type: 'string', enum: ['true', 'false'] },
     scheduleAt: { type: 'string', format: 'date-time' },
@@ -105,6 +111,16 @@ export const ingestReportSchema = z
       }),
     ),
     discarded: z.boolean().describe('nothing was enqueued: dryRun, or strict with a rejection'),
+    delimiter: z
+      .string()
+      .optional()
+      .describe('CSV: the cell separator used (detected from the header line unless given)'),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'what rejected nothing but is worth a look, e.g. a header naming a column almost like a reserved one',
+      ),
   })
   .meta({ id: 'IngestReport' });
 

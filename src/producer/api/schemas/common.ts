@@ -49,6 +49,20 @@ export const batchStatusSchema = z
     createdAt: z.string().nullable(),
     scheduledAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    pausedReason: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'why a paused batch is paused, in words, e.g. "the vendor refused the API key (401)" or "paused by an operator"; null when not paused',
+      ),
+    nextSendAt: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "when a waiting batch sends next (its scheduled start, or its send window's next opening in the window's zone); null when not waiting",
+      ),
   })
   .meta({ id: 'BatchStatus', description: 'The `chatbatch status --json` object' });
 
