@@ -10,20 +10,9 @@ import { SCHEDULE_QUEUE, type ScheduleService } from './schedule-service.js';
 /** How long a firing keeps trying through Redis errors before it fails: 10 minutes. */
 export const FIRING_RETRY_MS = 10 * 60_000;
 
-type FiringJob = Pick<Job, 'data' | 'opts' | 'timestamp'>;
+export type FiringJob = Pick<Job, 'data' | 'opts' | 'timestamp'>;
 
-/**
- * Turns each firing of a schedule into a batch: ingests the stored contact list under a batch
- * id derived from the schedule and the firing time. Runs in every worker process (concurrency
- * 1); whichever takes the firing job ingests, and a double fire adds nothing twice.
- *
- * A firing rides out a Redis restart or failover: it tries again (the ingest is idempotent:
- * a retry adds nothing twice) until `retryMs` after it started, instead of failing the firing
- * job, which BullMQ would not run again.
- */
-export function startScheduleRunner(deps: {
-  connection: ConnectionOptions;
-  bullPrefix: string;
+export interface ScheduleFiringDeps {
   schedules: ScheduleService;
   ingest: IngestDeps;
   logger: Logger;
@@ -31,10 +20,18 @@ export function startScheduleRunner(deps: {
   retryMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
-}): {
-  close(): Promise<void>;
-  fire(job: FiringJob): Promise<string | undefined>;
-} {
+}
+
+/**
+ * What one firing does: ingests the schedule's stored contact list under a batch id derived
+ * from the schedule and the firing time, and returns that id (undefined for a schedule removed
+ * or paused since). It rides out a Redis restart or failover: it tries again (the ingest is
+ * idempotent: a retry adds nothing twice) until `retryMs` after it started, instead of failing
+ * the firing job, which BullMQ would not run again.
+ */
+export function createScheduleFiring(
+  deps: ScheduleFiringDeps,
+): (job: FiringJob) => Promise<string | undefined> {
   const now = deps.now ?? Date.now;
 
   async function fireOnce(job: FiringJob): Promise<string | undefined> {
@@ -67,7 +64,7 @@ export function startScheduleRunner(deps: {
     return batchId;
   }
 
-  function fire(job: FiringJob): Promise<string | undefined> {
+  return function fire(job: FiringJob): Promise<string | undefined> {
     const schedule = String((job.data as { schedule?: unknown }).schedule ?? '');
     return retryTransient(() => fireOnce(job), {
       deadline: now() + (deps.retryMs ?? FIRING_RETRY_MS),
@@ -81,8 +78,21 @@ export function startScheduleRunner(deps: {
       onRecovered: (ms) =>
         deps.logger.info({ schedule, outageMs: ms }, 'schedule firing: Redis answers again'),
     });
-  }
+  };
+}
 
+/**
+ * Turns each firing of a schedule into a batch (see createScheduleFiring). Runs in every worker
+ * process (concurrency 1); whichever takes the firing job ingests, and a double fire adds
+ * nothing twice.
+ */
+export function startScheduleRunner(
+  deps: ScheduleFiringDeps & { connection: ConnectionOptions; bullPrefix: string },
+): {
+  close(): Promise<void>;
+  fire(job: FiringJob): Promise<string | undefined>;
+} {
+  const fire = createScheduleFiring(deps);
   const worker = new Worker(SCHEDULE_QUEUE, (job) => fire(job), {
     connection: deps.connection,
     prefix: deps.bullPrefix,
