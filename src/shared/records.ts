@@ -33,6 +33,11 @@ export interface TurnRecord {
   previousChatId: string | null;
   chatStatus: ChatStatus | null;
   response: unknown[] | null;
+  /**
+   * An addition to the contract's record: the agent's reply as plain text (see
+   * shared/reply-text.ts for the rule); null until the turn has a response.
+   */
+  reply: string | null;
   attempts: number;
   error: TurnError | null;
   completedAt: string | null;

@@ -21,22 +21,23 @@ const queryBoolean = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+/** A cell separator as a user names it (`;`, `\t`, `tab`…), as the character. */
+const delimiterSchema = z.string().transform((value, ctx) => {
+  try {
+    return delimiterFromName(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
 const agentIdDescription = 'agent for conversations that name none (1–64 characters)';
 
 /** Batch options as query parameters (CSV bodies; for JSON the body's fields win). */
 export const submitQuerySchema = z.object({
   batchId: batchId.optional(),
   agentId: z.string().optional().describe(agentIdDescription),
-  delimiter: z
-    .string()
-    .transform((value, ctx) => {
-      try {
-        return delimiterFromName(value);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    })
+  delimiter: delimiterSchema
     .optional()
     .describe(
       'CSV cell separator: one character, or \\t, tab, comma, semicolon, pipe; default: detected from the header line (`,` `;` tab `|`)',
@@ -148,4 +149,10 @@ export const controlResultSchema = z
 
 export const resultsQuerySchema = z.object({
   format: z.enum(['jsonl', 'csv']).default('jsonl'),
+  delimiter: delimiterSchema
+    .optional()
+    .describe('CSV cell separator: one character, or \\t, tab, semicolon, pipe; default ","'),
+  bom: queryBoolean
+    .optional()
+    .describe('CSV: start with a UTF-8 byte order mark (Excel on Windows)'),
 });

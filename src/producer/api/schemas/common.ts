@@ -79,6 +79,12 @@ export const turnRecordSchema = z
     previousChatId: z.string().nullable(),
     chatStatus: z.enum(['in-progress', 'ended', 'error']).nullable(),
     response: z.array(z.unknown()).nullable().describe("the vendor's response array"),
+    reply: z
+      .string()
+      .nullable()
+      .describe(
+        "the agent's reply as plain text: the `content` strings of the assistant message items of `response`, in order, joined with a line break; null without a response",
+      ),
     attempts: z.number().int(),
     error: z
       .object({ code: z.string(), httpStatus: z.number().int().nullable(), message: z.string() })
