@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig, type Config } from '../shared/config.js';
-import { createLogger, type Logger } from '../shared/logger.js';
+import { createTerminalLogger, type Logger } from '../shared/logger.js';
 import { openServices, RedisUnreachableError, type Services } from '../services.js';
 import { CliError } from './exit-codes.js';
 import {
@@ -22,9 +22,12 @@ export function configFrom(overrides: Record<string, string | number | undefined
   }
 }
 
-/** Logs go to stderr so that stdout stays clean for --json and results. */
+/**
+ * Logs go to stderr so that stdout stays clean for --json and results: human-readable on a
+ * terminal, JSON lines otherwise.
+ */
 export function cliLogger(config: Config): Logger {
-  return createLogger(config.logLevel, process.stderr);
+  return createTerminalLogger(config.logLevel, process.stderr);
 }
 
 /** What one-shot commands (ingest, status, results, control, schedule) share. */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../shared/version.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 type Register = (program: Command) => void;
@@ -19,11 +20,14 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./demo-command.js')).registerDemo,
   api: async () => (await import('./api-command.js')).registerApi,
   schedule: async () => (await import('./schedule-command.js')).registerSchedule,
+  batches: async () => (await import('./batches-command.js')).registerBatches,
+  conversation: async () => (await import('./conversation-command.js')).registerConversation,
 };
 const CONTROL_COMMANDS = new Set(['cancel', 'pause', 'resume', 'retry-failed']);
 
 const program = new Command('chatbatch')
   .description('Run conversations with SigmaMind AI agents in bulk')
+  .version(VERSION, '-V, --version', 'print the version')
   .exitOverride()
   .showHelpAfterError();
 const requested = process.argv[2] ?? '';

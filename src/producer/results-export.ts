@@ -52,8 +52,9 @@ export async function* resultLines(
 ): AsyncGenerator<string> {
   const delimiter = csv.delimiter ?? ',';
   if (format === 'csv') {
-    yield (csv.bom ? '\uFEFF' : '') +
-      stringify([RESULT_COLUMNS as unknown as string[]], { delimiter });
+    yield (
+      (csv.bom ? '\uFEFF' : '') + stringify([RESULT_COLUMNS as unknown as string[]], { delimiter })
+    );
   }
   let buffer: string[] = [];
   for await (const record of records) {

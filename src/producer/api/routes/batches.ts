@@ -64,7 +64,7 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
         summary: 'Results: one record per turn, in input order, streamed',
         description:
           'JSONL (one TurnRecord per line) or CSV with the same columns; cells a spreadsheet ' +
-          'would run as a formula get a leading apostrophe. `reply` holds the agent\'s reply as ' +
+          "would run as a formula get a leading apostrophe. `reply` holds the agent's reply as " +
           'plain text. For spreadsheets: `delimiter` (e.g. `;`) and `bom=true` (Excel on Windows).',
         params: batchIdParams,
         querystring: resultsQuerySchema,
