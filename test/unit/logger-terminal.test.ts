@@ -29,10 +29,10 @@ describe('logs on a terminal and off it', () => {
     const lines = tty.text().trimEnd().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(
-      /^\d\d:\d\d:\d\d\.\d{3} INFO  worker started concurrency=50 prefix=chatbatch apiKey=\[redacted\]$/,
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}worker started concurrency=50 prefix=chatbatch apiKey=\[redacted\]$/,
     );
     expect(lines[1]).toMatch(
-      /^\d\d:\d\d:\d\d\.\d{3} WARN  Redis connection error err="connect ECONNREFUSED 127\.0\.0\.1:6379"$/,
+      /^\d\d:\d\d:\d\d\.\d{3} WARN {2}Redis connection error err="connect ECONNREFUSED 127\.0\.0\.1:6379"$/,
     );
     expect(tty.text()).not.toContain(SECRET);
     expect(tty.text()).not.toContain('{');
