@@ -33,7 +33,9 @@ async function withSchedules<T>(
 function describe(s: ScheduleSummary): string {
   return (
     `${s.name}: "${s.cron}" ${s.tz}${s.paused ? ' (paused)' : ''}, ${s.csvBytes} bytes of CSV` +
-    `${s.agentId ? `, agent ${s.agentId}` : ''}${s.next ? `, next ${s.next}` : ''}`
+    `${s.agentId ? `, agent ${s.agentId}` : ''}` +
+    `${s.window ? `, window ${typeof s.window === 'string' ? `"${s.window}"` : JSON.stringify(s.window)}` : ''}` +
+    `${s.next ? `, next ${s.next}` : ''}`
   );
 }
 
@@ -85,6 +87,7 @@ export function registerSchedule(program: Command): void {
             csv,
             agentId: flags.agentId,
             window,
+            windowGiven: flags.window,
           }),
         );
         process.stdout.write(
