@@ -111,7 +111,7 @@ export function registerDemo(program: Command): void {
             `  rejected line ${row.line} (${row.conversationId}): ${row.errors.join('; ')}\n`,
           );
         }
-        const progress = createProgress('finished', { intervalMs: 1000, unit: 'conversations' });
+        const progress = createProgress('finished', { intervalMs: 1000, unit: 'conversation' });
         let status = await context.batchStore.status(batchId);
         while (status && !isSettled(status)) {
           progress.update(

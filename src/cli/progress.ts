@@ -16,7 +16,10 @@ export interface ProgressOptions {
   stream?: NodeJS.WriteStream;
   /** Off a TTY: at most one line per this many ms. Default 5000. */
   intervalMs?: number;
-  /** What is counted, shown after the numbers, e.g. `conversations`. Default none. */
+  /**
+   * What is counted, in the singular, shown after the numbers (`1/1 conversation`,
+   * `3/40 conversations`). Default none.
+   */
   unit?: string;
   /** How a value is written, e.g. as bytes. Default the plain number. */
   formatValue?: (value: number) => string;
@@ -47,11 +50,12 @@ export function createProgress(label: string, options: ProgressOptions = {}): Pr
   const stream = options.stream ?? process.stderr;
   const now = options.now ?? Date.now;
   const show = options.formatValue ?? ((n: number) => n.toLocaleString('en-US'));
-  const unit = options.unit ? ` ${options.unit}` : '';
+  const unit = (count: number) =>
+    options.unit ? ` ${count === 1 ? options.unit : `${options.unit}s`}` : '';
   const numbers = (value: number, total: number | undefined) =>
     total === undefined || total <= 0
-      ? `${show(value)}${unit}`
-      : `${show(value)}/${show(total)}${unit}`;
+      ? `${show(value)}${unit(value)}`
+      : `${show(value)}/${show(total)}${unit(total)}`;
 
   if (stream.isTTY) {
     const columns = Math.min(

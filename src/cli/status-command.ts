@@ -80,7 +80,7 @@ export function registerStatus(program: Command): void {
       };
       try {
         const progress = flags.watch
-          ? createProgress('finished', { intervalMs: 2000, unit: 'conversations' })
+          ? createProgress('finished', { intervalMs: 2000, unit: 'conversation' })
           : undefined;
         let status = await read();
         if (!status) throw new CliError(`no such batch: ${batchId}`);

@@ -55,10 +55,14 @@ describe('progress off a terminal', () => {
 
   it('does not repeat the last line when it stops right after printing it', () => {
     const pipe = stream(false);
-    const progress = createProgress('finished', { stream: pipe.out, unit: 'conversations' });
+    const progress = createProgress('finished', { stream: pipe.out, unit: 'conversation' });
     progress.update(3, 3);
     progress.stop();
     expect(pipe.text()).toBe('finished: 3/3 conversations (100%) after 0 s\n');
+    const one = stream(false);
+    const single = createProgress('finished', { stream: one.out, unit: 'conversation' });
+    single.update(1, 1);
+    expect(one.text()).toBe('finished: 1/1 conversation (100%) after 0 s\n');
   });
 });
 
@@ -77,7 +81,7 @@ describe('progress on a terminal', () => {
 
   it('fits status --watch in 80 columns even for large batches', () => {
     const tty = stream(true, 200);
-    const progress = createProgress('finished', { stream: tty.out, unit: 'conversations' });
+    const progress = createProgress('finished', { stream: tty.out, unit: 'conversation' });
     progress.update(999_999, 1_000_000);
     progress.stop();
     for (const line of screenLines(tty.text())) expect(line.length, line).toBeLessThanOrEqual(80);
