@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # One image for every chatbatch service (api, worker, mock-api, cli); the compose file picks
 # the command. Build: docker build -t chatbatch .
+# Node 22 (an active LTS); the code also runs on Node 20.19 and later (package.json engines).
 
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The package's `prepare` script runs tsc, and the sources are not here yet: build below.
@@ -12,7 +13,7 @@ COPY scripts/console-assets.mjs ./scripts/console-assets.mjs
 COPY src ./src
 RUN npm run build
 
-FROM node:20-bookworm-slim AS runtime
+FROM node:22-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

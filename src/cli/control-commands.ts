@@ -6,7 +6,7 @@ import {
 } from '../producer/batch-control.js';
 import { configFrom, openProducer } from './context.js';
 import { CliError } from './exit-codes.js';
-import { formatStatus } from './status-command.js';
+import { formatStatus, plural } from './status-format.js';
 
 const DESCRIPTIONS: Record<string, string> = {
   cancel: 'cancel every unfinished conversation of a batch',
@@ -36,7 +36,7 @@ export function registerControl(program: Command): void {
           } else {
             process.stdout.write(
               `${action}: ${result.changed ? 'done' : 'nothing to change'}` +
-                `${result.conversations ? ` (${result.conversations} conversations)` : ''}\n${formatStatus(result.status)}\n`,
+                `${result.conversations ? ` (${plural(result.conversations, 'conversation')})` : ''}\n${formatStatus(result.status)}\n`,
             );
           }
         } catch (error) {

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { readCsvRows } from '../producer/csv/index.js';
 import { ingestRows } from '../producer/ingest.js';
 import { resultLines } from '../producer/results-export.js';
-import { createLogger } from '../shared/logger.js';
+import { createTerminalLogger } from '../shared/logger.js';
 import { safeRedisUrl } from '../shared/redis.js';
 import { isSettled } from '../store/batch-status.js';
 import { sleep } from '../shared/clock.js';
@@ -19,7 +19,7 @@ import { openServices } from '../services.js';
 import { CliError } from './exit-codes.js';
 import { startDemoConsole, untilInterrupted, type DemoConsole } from './demo-console.js';
 import { createProgress } from './progress.js';
-import { formatStatus } from './status-command.js';
+import { formatStatus, plural } from './status-format.js';
 import { redisServerOnPath, startThrowawayRedis, type ThrowawayRedis } from './throwaway-redis.js';
 import { startDemoReceiver } from './demo-webhook-receiver.js';
 
@@ -57,8 +57,10 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('the whole pipeline on this machine against the local simulator')
-    .option('--csv <file>', 'CSV to run (default: the shipped example)', EXAMPLE_CSV)
-    .action(async (flags: { csv: string }) => {
+    // The default is applied below, not by commander: help would print the long path as well.
+    .option('--csv <file>', 'CSV to run (default: the shipped examples/demo.csv)')
+    .action(async ({ csv = EXAMPLE_CSV }: { csv?: string }) => {
+      const flags = { csv };
       const base = configFrom();
       let throwaway: ThrowawayRedis | undefined;
       let redisUrl = base.redisUrl;
@@ -90,7 +92,7 @@ export function registerDemo(program: Command): void {
         CHATBATCH_WEBHOOK_ALLOW_PRIVATE: 'on',
         CHATBATCH_WEBHOOK_BACKOFF_MS: 200,
       });
-      const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
+      const logger = createTerminalLogger(process.env.LOG_LEVEL ?? 'warn', process.stderr);
       const services = await openServices(config, 'worker', { logger });
       const worker = await startWorker({ services, logger });
       const context = services;
@@ -116,14 +118,14 @@ export function registerDemo(program: Command): void {
           { batchId, webhookUrl: receiver.url },
         );
         process.stdout.write(
-          `  ${report.accepted} conversations (${report.turns} turns) enqueued, ${report.rejected} rejected\n`,
+          `  ${plural(report.accepted, 'conversation')} (${plural(report.turns, 'turn')}) enqueued, ${report.rejected} rejected\n`,
         );
         for (const row of report.rejectedRows) {
           process.stdout.write(
             `  rejected line ${row.line} (${row.conversationId}): ${row.errors.join('; ')}\n`,
           );
         }
-        const progress = createProgress('conversations finished', { intervalMs: 1000 });
+        const progress = createProgress('finished', { intervalMs: 1000, unit: 'conversation' });
         let status = await context.batchStore.status(batchId);
         while (status && !isSettled(status)) {
           progress.update(
@@ -166,7 +168,7 @@ export function registerDemo(program: Command): void {
         );
         const stats = simulator.stats();
         process.stdout.write(
-          `\nThe simulator received ${stats.requests} requests for ${status!.turns.completed} completed turns (retries absorbed the injected faults).\n` +
+          `\nThe simulator received ${plural(stats.requests, 'request')} for ${plural(status!.turns.completed, 'completed turn')} (retries absorbed the injected faults).\n` +
             (chain.length
               ? `Conversation order-1001, each turn continuing the previous chat:\n${chain.join('\n')}\n`
               : '') +

@@ -1,17 +1,25 @@
 import { createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { readCsvRows, CsvFileError } from '../producer/csv/index.js';
+import {
+  CsvFileError,
+  CsvReadNotes,
+  delimiterFromName,
+  delimiterLabel,
+  readCsvRows,
+} from '../producer/csv/index.js';
 import { ingestRows } from '../producer/ingest.js';
 import type { IngestReport } from '../producer/ingest-report.js';
 import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../shared/records.js';
 import { configFrom, openProducer } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { createProgress } from './progress.js';
+import { createProgress, formatBytes } from './progress.js';
 import { scheduleOptions, type ScheduleFlags } from './schedule-flags.js';
 import { frequencyCapFlag } from './contact-flags.js';
 import { priorityFlag, weightFlag } from './lane-flags.js';
 import { webhookOptions } from './webhook-flags.js';
+import { plural } from './status-format.js';
 
 interface IngestFlags extends ScheduleFlags {
   batch: string;
@@ -29,27 +37,45 @@ interface IngestFlags extends ScheduleFlags {
 
 const MAX_LISTED_REJECTIONS = 20;
 
-function printHuman(report: IngestReport, file: string, flags: IngestFlags): void {
+function printHuman(report: IngestReport, file: string, flags: IngestFlags, detected: boolean) {
   const verb = flags.dryRun
     ? 'would enqueue'
     : report.discarded
       ? 'enqueued nothing (--strict)'
       : 'enqueued';
-  process.stdout.write(
-    `${file} → batch ${report.batchId}: ${report.conversations} conversations, ` +
-      `${report.accepted} accepted (${report.turns} turns) ${verb}, ` +
-      `${report.rejected} rejected, ${report.duplicates} already in the batch\n`,
-  );
-  for (const row of report.rejectedRows.slice(0, MAX_LISTED_REJECTIONS)) {
-    process.stdout.write(
-      `  ${file}:${row.line} conversation ${row.conversationId}: ${row.errors.join('; ')}\n`,
+  const out: string[] = [
+    `${file} → batch ${report.batchId}: ${plural(report.conversations, 'conversation')}, ` +
+      `${report.accepted} accepted (${plural(report.turns, 'turn')}) ${verb}, ` +
+      `${report.rejected} rejected, ${report.duplicates} already in the batch`,
+  ];
+  if (report.delimiter !== undefined) {
+    out.push(
+      `  cells separated by ${delimiterLabel(report.delimiter)}${detected ? ' (detected from the header; --delimiter to choose)' : ''}`,
     );
+  }
+  for (const warning of report.warnings) out.push(`  warning: ${warning}`);
+  for (const row of report.rejectedRows.slice(0, MAX_LISTED_REJECTIONS)) {
+    out.push(`  ${file}:${row.line} conversation ${row.conversationId}: ${row.errors.join('; ')}`);
   }
   if (report.rejectedRows.length > MAX_LISTED_REJECTIONS) {
-    process.stdout.write(
-      `  … and ${report.rejectedRows.length - MAX_LISTED_REJECTIONS} more rejected rows (use --json for all)\n`,
-    );
+    const more = report.rejectedRows.length - MAX_LISTED_REJECTIONS;
+    out.push(`  … and ${plural(more, 'more rejected row')} (use --json for all)`);
   }
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/** The file as a stream that reports how many bytes have been read so far. */
+function countingReader(file: string, onBytes: (bytes: number) => void): Readable {
+  let read = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      read += chunk.length;
+      onBytes(read);
+      done(null, chunk);
+    },
+  });
+  // pipeline destroys the counter with a read error, so the CSV reader sees it.
+  return pipeline(createReadStream(file), counter, () => undefined);
 }
 
 export function registerIngest(program: Command): void {
@@ -57,11 +83,20 @@ export function registerIngest(program: Command): void {
     .command('ingest')
     .description('read, validate and enqueue a CSV of conversations')
     .argument('<file>', 'CSV file (UTF-8, header row required)')
-    .requiredOption('--batch <id>', 'batch id (re-running the same file and batch adds nothing)')
+    .requiredOption(
+      '--batch <id>',
+      '(required) batch id (re-running the same file and batch adds nothing)',
+    )
     .option('--agent-id <id>', 'agent for rows whose agent_id cell is empty')
-    .option('--delimiter <c>', 'field delimiter', ',')
+    .option(
+      '--delimiter <c>',
+      'cell separator: one character, or \\t, tab, comma, semicolon, pipe (default: detected from the header line)',
+    )
     .option('--dry-run', 'validate and report, enqueue nothing')
-    .option('--strict', 'enqueue nothing if any row is rejected (exit 3)')
+    .option(
+      '--strict',
+      'enqueue nothing if any row is rejected (exit 3); refuse near-miss headers (exit 1)',
+    )
     .option('--json', 'print the report as JSON')
     .option('--schedule-at <iso>', 'send nothing before this time (ISO-8601 with zone)')
     .option('--expire-at <iso>', 'turns not sent by this time become expired')
@@ -87,25 +122,37 @@ export function registerIngest(program: Command): void {
       if (!BATCH_ID_PATTERN.test(flags.batch)) {
         throw new CliError(`--batch: must be ${BATCH_ID_RULE}`, EXIT.usage);
       }
-      if (flags.delimiter !== undefined && [...flags.delimiter].length !== 1) {
-        throw new CliError('--delimiter: must be exactly one character', EXIT.usage);
+      let delimiter: string | undefined;
+      try {
+        delimiter = flags.delimiter === undefined ? undefined : delimiterFromName(flags.delimiter);
+      } catch (error) {
+        throw new CliError(`--delimiter: ${(error as Error).message}`, EXIT.usage);
       }
       const config = configFrom();
       const webhook = webhookOptions(flags, config);
+      let size: number;
       try {
-        await access(file);
+        size = (await stat(file)).size;
       } catch (error) {
         throw new CliError(
           `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
         );
       }
       const context = await openProducer(config);
-      const progress = flags.json ? undefined : createProgress('rows read');
+      const progress = flags.json
+        ? undefined
+        : createProgress('read', { formatValue: formatBytes, intervalMs: 2000 });
+      let rowsRead = 0;
+      const showProgress = (bytes: number) =>
+        progress?.update(bytes, size, plural(rowsRead, 'row'));
+      const notes = new CsvReadNotes();
       try {
-        const rows = readCsvRows(createReadStream(file), {
-          delimiter: flags.delimiter,
+        const rows = readCsvRows(countingReader(file, showProgress), {
+          delimiter,
           defaultAgentId: flags.agentId,
           source: file,
+          notes,
+          strict: flags.strict,
         });
         const report = await ingestRows(context.ingestDeps(), rows, {
           batchId: flags.batch,
@@ -116,14 +163,18 @@ export function registerIngest(program: Command): void {
           frequencyCap,
           ...lane,
           ...webhook,
-          onProgress: (n) => progress?.update(n),
+          notes,
+          onProgress: (n) => {
+            rowsRead = n;
+          },
         });
+        progress?.update(size, size, plural(rowsRead, 'row'));
         progress?.stop();
         if (flags.json) {
           const { discarded: _discarded, ...contractShape } = report;
           process.stdout.write(`${JSON.stringify(contractShape)}\n`);
         } else {
-          printHuman(report, file, flags);
+          printHuman(report, file, flags, notes.delimiterDetected);
         }
         if (flags.strict && report.rejected > 0) process.exitCode = EXIT.strictRejected;
       } catch (error) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { VERSION } from '../shared/version.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 type Register = (program: Command) => void;
@@ -21,11 +22,14 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   schedule: async () => (await import('./schedule-command.js')).registerSchedule,
   suppress: async () => (await import('./suppress-command.js')).registerSuppress,
   webhooks: async () => (await import('./webhooks-command.js')).registerWebhooks,
+  batches: async () => (await import('./batches-command.js')).registerBatches,
+  conversation: async () => (await import('./conversation-command.js')).registerConversation,
 };
 const CONTROL_COMMANDS = new Set(['cancel', 'pause', 'resume', 'retry-failed']);
 
 const program = new Command('chatbatch')
   .description('Run conversations with SigmaMind AI agents in bulk')
+  .version(VERSION, '-V, --version', 'print the version')
   .exitOverride()
   .showHelpAfterError();
 const requested = process.argv[2] ?? '';

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { createTerminalLogger } from '../shared/logger.js';
+import { untilStopSignal } from './graceful-stop.js';
 import { createSimulator, parseFaultSpec } from '../simulator/index.js';
 import { CliError, EXIT } from './exit-codes.js';
 
@@ -59,10 +61,7 @@ export function registerMockApi(program: Command): void {
         maxLogEntries: 100_000,
       });
       process.stderr.write(`mock SigmaMind API listening at ${simulator.url} (POST /v1/chats)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => void simulator.close().then(resolve);
-        process.once('SIGTERM', stop);
-        process.once('SIGINT', stop);
-      });
+      // Like the worker: stops on SIGTERM/SIGINT, and when npx's shell goes (see graceful-stop).
+      await untilStopSignal(createTerminalLogger('warn'), () => simulator.close(), 10_000);
     });
 }

@@ -33,7 +33,9 @@ async function withSchedules<T>(
 function describe(s: ScheduleSummary): string {
   return (
     `${s.name}: "${s.cron}" ${s.tz}${s.paused ? ' (paused)' : ''}, ${s.csvBytes} bytes of CSV` +
-    `${s.agentId ? `, agent ${s.agentId}` : ''}${s.next ? `, next ${s.next}` : ''}`
+    `${s.agentId ? `, agent ${s.agentId}` : ''}` +
+    `${s.window ? `, window ${typeof s.window === 'string' ? `"${s.window}"` : JSON.stringify(s.window)}` : ''}` +
+    `${s.next ? `, next ${s.next}` : ''}`
   );
 }
 
@@ -45,13 +47,16 @@ export function registerSchedule(program: Command): void {
   schedule
     .command('add')
     .description('create or replace a recurring run')
-    .requiredOption('--name <name>', 'schedule name (letters, digits, _ . -)')
+    .requiredOption('--name <name>', '(required) schedule name (letters, digits, _ . -)')
     .requiredOption(
       '--cron <pattern>',
-      'cron pattern, e.g. "0 10 * * 1-5" (a 6th leading field = seconds)',
+      '(required) cron pattern, e.g. "0 10 * * 1-5" (a 6th leading field = seconds)',
     )
     .option('--tz <zone>', 'IANA time zone of the cron', 'UTC')
-    .requiredOption('--csv <file>', 'contact list, stored with the schedule (at most 10 MB)')
+    .requiredOption(
+      '--csv <file>',
+      '(required) contact list, stored with the schedule (at most 10 MB)',
+    )
     .option('--agent-id <id>', 'agent for rows whose agent_id cell is empty')
     .option('--window <spec>', 'send window "DAYS HH:MM-HH:MM [ZONE]" for each batch')
     .option('--json', 'print the schedule as JSON')
@@ -82,6 +87,7 @@ export function registerSchedule(program: Command): void {
             csv,
             agentId: flags.agentId,
             window,
+            windowGiven: flags.window,
           }),
         );
         process.stdout.write(

@@ -6,10 +6,31 @@ import { cliLogger, configFrom } from './context.js';
 import { CliError } from './exit-codes.js';
 import { untilStopSignal } from './graceful-stop.js';
 
+/** What `worker --help` lists: the environment a worker reads (flags override two of them). */
+const WORKER_ENVIRONMENT = `
+Environment (the README's Configuration lists every variable):
+  SIGMAMIND_API_KEY             required: the vendor API key (X-API-Key)
+  SIGMAMIND_BASE_URL            vendor URL (default https://api.sigmamind.ai)
+  REDIS_URL                     Redis shared by all workers
+                                (default redis://127.0.0.1:6379)
+  CHATBATCH_PREFIX              namespace of keys and queues (default chatbatch)
+  CHATBATCH_CONCURRENCY         in-flight requests in this process (default 50)
+  CHATBATCH_RATE_LIMIT          starts per second, all workers (default 0: none)
+  CHATBATCH_MAX_ATTEMPTS        attempts per turn (default 5)
+  CHATBATCH_BACKOFF_MS          base of the retry backoff (default 1000)
+  CHATBATCH_REQUEST_TIMEOUT_MS  per attempt (default 30000)
+  METRICS_PORT                  /metrics port (default 9464); each worker on a
+                                host needs its own, or 0 (any free port, logged)
+  LOG_LEVEL                     fatal, error, warn, info (default), debug, trace
+
+Under a process manager, run node_modules/.bin/chatbatch worker (in a checkout:
+node dist/cli/main.js worker), not npx, so that signals reach the worker itself.`;
+
 export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('process turns (and fire schedules) until SIGTERM/SIGINT')
+    .addHelpText('after', WORKER_ENVIRONMENT)
     .option('--concurrency <n>', 'in-flight requests in this process (CHATBATCH_CONCURRENCY)')
     .option(
       '--rate-limit <r>',

@@ -14,6 +14,13 @@ export interface IngestReport {
   rejectedRows: RejectedRow[];
   /** True when nothing was enqueued: a dry run, or --strict with a rejected row. */
   discarded: boolean;
+  /**
+   * Additions to the contract's report. CSV only: the cell separator used (detected from the
+   * header line unless given).
+   */
+  delimiter?: string;
+  /** Things worth a look that rejected nothing (a header naming a column almost like a reserved one). */
+  warnings: string[];
 }
 
 export interface RejectedRow {

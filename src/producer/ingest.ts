@@ -11,6 +11,7 @@ import type { FrequencyCap } from '../shared/frequency-cap.js';
 import type { Priority } from '../store/lane-store.js';
 import type { IngestRow } from './ingest-row.js';
 import type { OptInEventType } from '../shared/webhook-settings.js';
+import type { CsvReadNotes } from './csv/read-notes.js';
 
 export type { IngestRow } from './ingest-row.js';
 
@@ -45,6 +46,8 @@ export interface IngestOptions {
   webhookUrl?: string;
   /** Opt-in webhook event types (e.g. `conversation.finished`); default none. */
   webhookEvents?: readonly OptInEventType[];
+  /** What the CSV reader noted (separator, warnings), copied into the report. Default none. */
+  notes?: CsvReadNotes;
 }
 
 export interface IngestDeps {
@@ -273,6 +276,8 @@ export async function ingestRows(
       duplicates,
       rejectedRows,
       discarded: discard,
+      ...(options.notes?.delimiter === undefined ? {} : { delimiter: options.notes.delimiter }),
+      warnings: options.notes?.warnings ?? [],
     };
   } finally {
     clearInterval(heartbeat);

@@ -16,6 +16,7 @@ export const RESULT_COLUMNS = [
   'previousChatId',
   'chatStatus',
   'response',
+  'reply',
   'attempts',
   'error',
   'completedAt',
@@ -35,18 +36,32 @@ function csvCell(value: unknown): string {
   return neutraliseFormula(text);
 }
 
+/** How CSV results are written, for spreadsheets. */
+export interface CsvResultOptions {
+  /** Cell separator, one character. Default `,`. */
+  delimiter?: string;
+  /** Start with a UTF-8 byte order mark, so Excel on Windows reads the text as UTF-8. Default false. */
+  bom?: boolean;
+}
+
 /** Streams records as JSONL lines or CSV rows (header first), in chunks of text. */
 export async function* resultLines(
   records: AsyncIterable<TurnRecord>,
   format: ResultFormat,
+  csv: CsvResultOptions = {},
 ): AsyncGenerator<string> {
-  if (format === 'csv') yield stringify([RESULT_COLUMNS as unknown as string[]]);
+  const delimiter = csv.delimiter ?? ',';
+  if (format === 'csv') {
+    yield (
+      (csv.bom ? '\uFEFF' : '') + stringify([RESULT_COLUMNS as unknown as string[]], { delimiter })
+    );
+  }
   let buffer: string[] = [];
   for await (const record of records) {
     buffer.push(
       format === 'jsonl'
         ? `${JSON.stringify(record)}\n`
-        : stringify([RESULT_COLUMNS.map((column) => csvCell(record[column]))]),
+        : stringify([RESULT_COLUMNS.map((column) => csvCell(record[column]))], { delimiter }),
     );
     if (buffer.length >= 500) {
       yield buffer.join('');

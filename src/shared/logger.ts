@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { prettyDestination } from './log-pretty.js';
 
 export type { Logger };
 
@@ -40,5 +41,19 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT, censor: '[redacted]' },
     },
     destination,
+  );
+}
+
+/**
+ * The logger of a command: human-readable lines when `stream` is a terminal (a person is
+ * watching), JSON lines otherwise (a log collector, a file, a pipe). Redaction is the same.
+ */
+export function createTerminalLogger(
+  level: string,
+  stream: NodeJS.WritableStream & { isTTY?: boolean; hasColors?: () => boolean } = process.stderr,
+): Logger {
+  return createLogger(
+    level,
+    stream.isTTY ? prettyDestination(stream) : (stream as DestinationStream),
   );
 }

@@ -41,6 +41,11 @@ export interface TurnRecord {
   previousChatId: string | null;
   chatStatus: ChatStatus | null;
   response: unknown[] | null;
+  /**
+   * An addition to the contract's record: the agent's reply as plain text (see
+   * shared/reply-text.ts for the rule); null until the turn has a response.
+   */
+  reply: string | null;
   attempts: number;
   error: TurnError | null;
   completedAt: string | null;
@@ -79,6 +84,17 @@ export interface BatchStatus {
   priority: 'high' | 'normal' | 'low';
   /** Its share within the lane relative to weight-1 batches. */
   weight: number;
+  /**
+   * Additions to the contract's object (always present in chatbatch's own output):
+   * why a `paused` batch is paused, in words (e.g. "the vendor refused the API key (401)",
+   * "paused by an operator"); null when it is not paused.
+   */
+  pausedReason?: string | null;
+  /**
+   * When a batch that is waiting (for its scheduled start, or outside its send window) will
+   * send next, ISO; null when it is not waiting.
+   */
+  nextSendAt?: string | null;
 }
 
 /** Longest conversation id (ours, not the vendor's: it names Redis keys and report lines). */

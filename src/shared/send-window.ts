@@ -170,6 +170,33 @@ export function sendWindowFromSpec(spec: SendWindowSpec): SendWindow {
   return window;
 }
 
+/**
+ * The CLI's text form of a window, e.g. `mon-fri 09:00-18:00 Europe/Berlin`: what a schedule
+ * shows when it was stored without the text it was given.
+ */
+export function formatSendWindow(window: SendWindow): string {
+  const days = [...window.days].sort((a, b) => a - b);
+  const groups: string[] = [];
+  for (let i = 0; i < days.length;) {
+    let j = i;
+    while (j + 1 < days.length && days[j + 1] === days[j]! + 1) j++;
+    const first = DAY_NAMES[days[i]! - 1]!;
+    const last = DAY_NAMES[days[j]! - 1]!;
+    groups.push(
+      j - i >= 2
+        ? `${first}-${last}`
+        : days
+            .slice(i, j + 1)
+            .map((d) => DAY_NAMES[d - 1])
+            .join(','),
+    );
+    i = j + 1;
+  }
+  const clock = (minutes: number) =>
+    `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
+  return `${groups.join(',')} ${clock(window.startMinute)}-${clock(window.endMinute)} ${window.timezone}`;
+}
+
 /** Parses the CLI form `mon-fri 09:00-18:00 Europe/Berlin` (zone optional: `defaultZone`). */
 export function parseSendWindow(text: string, defaultZone = 'UTC'): SendWindow {
   const match = /^\s*(\S+)\s+(\d{1,2}:\d{2})-(\d{1,2}:\d{2})(?:\s+(\S+))?\s*$/.exec(text);

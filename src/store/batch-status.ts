@@ -1,4 +1,8 @@
 import type { BatchState, BatchStatus } from '../shared/records.js';
+import { nextWindowOpening, SendWindowError, type SendWindow } from '../shared/send-window.js';
+
+/** `pausedReason` of a batch paused by `chatbatch pause` (or the API's pause). */
+export const PAUSED_BY_OPERATOR = 'operator';
 
 const CONVERSATION_STATES = [
   'pending',
@@ -50,7 +54,41 @@ export function batchStatusFromHash(
     finishedAt: unfinished === 0 ? iso(hash.finishedAt) : null,
     priority: hash.priority === 'high' || hash.priority === 'low' ? hash.priority : 'normal',
     weight: Number(hash.weight ?? 1) || 1,
+    pausedReason: state === 'paused' ? describePause(hash.pausedReason) : null,
+    nextSendAt: state === 'scheduled' || state === 'running' ? nextSendAt(hash, now) : null,
   };
+}
+
+/**
+ * The stored reason of a pause, in words. The credential guard stores the vendor's error code
+ * (`http_401`, `http_403`); a pause by an operator stores `operator` (or nothing, before
+ * reasons were kept).
+ */
+export function describePause(stored: string | undefined): string {
+  if (stored === undefined || stored === PAUSED_BY_OPERATOR) return 'paused by an operator';
+  const refused = /^http_(401|403)$/.exec(stored);
+  if (refused) return `the vendor refused the API key (${refused[1]})`;
+  return stored;
+}
+
+/**
+ * When a batch that waits will send again, ISO, or null when it is not waiting: its scheduled
+ * start if that is ahead, and then, with a send window, the window's next opening in the
+ * window's own zone (recipients with a zone of their own may open earlier or later).
+ */
+function nextSendAt(hash: Record<string, string>, now: number): string | null {
+  const unfinished = Number(hash['c:pending'] ?? 0) + Number(hash['c:active'] ?? 0);
+  if (unfinished <= 0) return null;
+  let next = Math.max(now, Number(hash.scheduledAt ?? 0) || 0);
+  if (hash.window) {
+    try {
+      const window = JSON.parse(hash.window) as SendWindow;
+      next = nextWindowOpening(next, window, window.timezone);
+    } catch (error) {
+      if (!(error instanceof SendWindowError) && !(error instanceof SyntaxError)) throw error;
+    }
+  }
+  return next > now ? new Date(next).toISOString() : null;
 }
 
 /** Nothing in the batch is pending or active any more (what `status --wait` waits for). */

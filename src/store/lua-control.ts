@@ -29,7 +29,8 @@ return cancelled
  * Moves a batch to another state if it is in one of the given ones (compare-and-set), and
  * reports the change to its webhook (batch.cancelled, batch.paused with the reason).
  * KEYS: 1 batch. ARGV: 1 states allowed before, space-separated, 2 new state, 3 now (ms),
- * 4 pause reason as JSON ('' none), 5 `pausedReason` code to keep in the hash ('' none).
+ * 4 pause reason as JSON ('' none), 5 `pausedReason` code to keep in the hash ('' for a pause:
+ * `operator`).
  * Returns 1 when the state changed, 0 otherwise.
  */
 export const SET_BATCH_STATE = `${LUA_COMMON}
@@ -38,7 +39,12 @@ if not state or not string.find(' ' .. ARGV[1] .. ' ', ' ' .. state .. ' ', 1, t
   return 0
 end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
-if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'pausedReason', ARGV[5]) end
+-- A pause keeps why (the vendor's code, or 'operator'); any other move forgets it.
+if ARGV[2] == 'paused' then
+  redis.call('HSET', KEYS[1], 'pausedReason', ARGV[5] ~= '' and ARGV[5] or 'operator')
+else
+  redis.call('HDEL', KEYS[1], 'pausedReason')
+end
 emitStateChange(KEYS[1], ARGV[2], ARGV[3], ARGV[4])
 return 1
 `;

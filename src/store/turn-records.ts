@@ -1,5 +1,6 @@
 import type { TurnError, TurnRecord, TurnStatus } from '../shared/records.js';
 import type { StoredResult } from './turn-store.js';
+import { replyText } from '../shared/reply-text.js';
 
 /**
  * Decodes turn k of a conversation hash into the docs/reference/contract.md results record. Shared by
@@ -31,6 +32,7 @@ export function turnRecordFromHash(
     previousChatId: stored ? stored.p : expectedPrevious,
     chatStatus: stored?.cs ?? null,
     response: stored?.rs ?? null,
+    reply: replyText(stored?.rs ?? null),
     attempts: Number(hash[`a${turn}`] ?? 0),
     // A pending turn shows the error of its last attempt: that is why it is still waiting.
     error: stored?.e ?? lastError,

@@ -103,9 +103,10 @@ describe('Dockerfile', () => {
     .filter((line) => line.startsWith('!'))
     .map((line) => line.slice(1));
 
-  it('builds in one node:20-bookworm-slim stage and runs from another', () => {
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS build$/m);
-    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS runtime$/m);
+  it('builds in one node:22-bookworm-slim stage and runs from another', () => {
+    // Node 22, a supported LTS; CI runs the tests on it as well as on Node 20.
+    expect(dockerfile).toMatch(/^FROM node:22-bookworm-slim AS build$/m);
+    expect(dockerfile).toMatch(/^FROM node:22-bookworm-slim AS runtime$/m);
     expect(dockerfile).toMatch(/^RUN npm run build$/m);
     // `prepare` runs tsc, a dev dependency: the runtime stage must not run scripts.
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev --ignore-scripts/m);

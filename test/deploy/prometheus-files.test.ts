@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadAlertRules } from './helpers/promql.js';
-import { ALERT_RULES, PROMETHEUS_CONFIG, readRepoYaml, repoPath } from './helpers/repo-files.js';
+import {
+  ALERT_RULES,
+  PROMETHEUS_CONFIG,
+  PROMETHEUS_LOCAL_CONFIG,
+  readRepoYaml,
+  repoPath,
+} from './helpers/repo-files.js';
 import { requireTool, runTool } from './helpers/tools.js';
 
 interface ScrapeConfig {
@@ -18,6 +24,31 @@ describe('deploy/prometheus', () => {
     const result = await runTool(promtool, ['check', 'config', repoPath(PROMETHEUS_CONFIG)]);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('1 rule files found');
+  });
+
+  it('promtool check config accepts prometheus.local.yml (Prometheus without Docker)', async () => {
+    const promtool = requireTool('promtool');
+    const result = await runTool(promtool, ['check', 'config', repoPath(PROMETHEUS_LOCAL_CONFIG)]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('1 rule files found');
+  });
+
+  it('prometheus.local.yml scrapes the same jobs on loopback: API on 3000, workers on 9464, 9465', () => {
+    const load = (file: string) =>
+      (readRepoYaml(file) as { scrape_configs: ScrapeConfig[]; rule_files: string[] })
+        .scrape_configs;
+    const local = new Map(load(PROMETHEUS_LOCAL_CONFIG).map((job) => [job.job_name, job]));
+    // The dashboard and the alert rules select on the job names: the same in both files.
+    expect([...local.keys()].sort()).toEqual(
+      load(PROMETHEUS_CONFIG)
+        .map((j) => j.job_name)
+        .sort(),
+    );
+    expect(local.get('chatbatch-api')?.static_configs).toEqual([{ targets: ['127.0.0.1:3000'] }]);
+    expect(local.get('chatbatch-worker')?.static_configs).toEqual([
+      { targets: ['127.0.0.1:9464', '127.0.0.1:9465'] },
+    ]);
+    for (const job of local.values()) expect(job.dns_sd_configs).toBeUndefined();
   });
 
   it('promtool check rules accepts alert-rules.yml', async () => {

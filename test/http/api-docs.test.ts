@@ -75,10 +75,10 @@ describe('OpenAPI document', () => {
         'idempotency-key',
       ]),
     );
-    const submission = doc.components.schemas.BatchSubmissionInput;
+    const submission = doc.components.schemas.BatchSubmission;
     expect(submission.required).toEqual(['conversations']);
-    expect(doc.components.schemas.ConversationInput.properties.turns.type).toBe('array');
-    expect(doc.components.schemas.ConversationInput.properties.dynamicVariables).toMatchObject({
+    expect(doc.components.schemas.Conversation.properties.turns.type).toBe('array');
+    expect(doc.components.schemas.Conversation.properties.dynamicVariables).toMatchObject({
       type: 'object',
       additionalProperties: { type: 'string' },
     });
@@ -87,21 +87,36 @@ describe('OpenAPI document', () => {
     );
     const turns = doc.paths['/v1/batches/{batchId}/conversations/{conversationId}/turns'].post;
     expect(turns.requestBody.content['application/json'].schema.$ref).toBe(
-      '#/components/schemas/AppendTurnInput',
+      '#/components/schemas/AppendTurn',
     );
-    expect(doc.components.schemas.AppendTurnInput.properties.input.maxLength).toBe(20_480);
+    expect(doc.components.schemas.AppendTurn.properties.input.maxLength).toBe(20_480);
     expect(
       Object.keys(doc.paths['/v1/batches/{batchId}/results'].get.responses['200'].content),
     ).toEqual(['application/x-ndjson; charset=utf-8', 'text/csv; charset=utf-8']);
-    expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining([
-        'Error',
+    // Every schema once (not as `Error` and `ErrorInput`), and each one used by some route.
+    expect(Object.keys(doc.components.schemas).sort()).toEqual(
+      [
+        'AppendTurn',
         'BatchStatus',
-        'TurnRecord',
-        'ConversationView',
+        'BatchSubmission',
         'ControlResult',
-      ]),
+        'Conversation',
+        'ConversationView',
+        'Error',
+        'IngestReport',
+        'Issue',
+        'Schedule',
+        'ScheduleSubmission',
+        'TurnRecord',
+      ].sort(),
     );
+    const text = JSON.stringify(doc);
+    for (const name of Object.keys(doc.components.schemas))
+      expect(text, name).toContain(`"#/components/schemas/${name}"`);
+    expect(text).not.toMatch(/#\/components\/schemas\/\w+Input"/);
+    expect(doc.components.schemas.BatchStatus.properties).toHaveProperty('pausedReason');
+    expect(doc.components.schemas.BatchStatus.properties).toHaveProperty('nextSendAt');
+    expect(doc.components.schemas.TurnRecord.properties).toHaveProperty('reply');
   });
 
   it('serves the Swagger UI at /docs', async () => {

@@ -45,6 +45,8 @@ describe('reading batches', () => {
       'createdAt',
       'scheduledAt',
       'finishedAt',
+      'pausedReason',
+      'nextSendAt',
     ]);
     expect(Object.keys(response.json()).slice(7)).toEqual(
       expect.arrayContaining(['priority', 'weight']),
@@ -72,6 +74,16 @@ describe('reading batches', () => {
     expect(rows[1]).toContain(",'=1+1,"); // formula neutralised
     expect((await get('/v1/batches/list-2/results')).body).toBe(jsonl.body);
     expect((await get('/v1/batches/list-2/results?format=xml')).statusCode).toBe(400);
+    // For spreadsheets: another separator and a byte order mark; neither applies to JSONL.
+    const excel = await get('/v1/batches/list-2/results?format=csv&delimiter=%3B&bom=true');
+    expect(excel.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    expect(excel.body.split('\n')[0]).toMatch(/^\uFEFFbatchId;conversationId;turn;/);
+    expect(excel.body.split('\n')[0]).toContain(';response;reply;attempts;');
+    expect((await get('/v1/batches/list-2/results?format=csv&delimiter=tab')).body).toMatch(
+      /^batchId\tconversationId\t/,
+    );
+    expect((await get('/v1/batches/list-2/results?format=jsonl&bom=true')).statusCode).toBe(400);
+    expect((await get('/v1/batches/list-2/results?format=csv&delimiter=ab')).statusCode).toBe(400);
     expect((await get('/v1/batches/nope/results')).statusCode).toBe(404);
   });
 });

@@ -86,6 +86,8 @@ describe('scheduling over the API', () => {
       name: 'weekday-followups',
       paused: false,
       csvBytes: CSV.length,
+      // Echoed as given, not as internal minutes.
+      window: 'mon-fri 09:00-18:00 Europe/Berlin',
     });
     expect(created.json().next).toMatch(/T09:00:00.000Z$/); // 10:00 in Berlin in winter
 
@@ -101,6 +103,35 @@ describe('scheduling over the API', () => {
       removed: 'weekday-followups',
     });
     expect((await inject('GET', '/v1/schedules')).json().schedules).toEqual([]);
+  });
+
+  it('echoes a window as it was given: text, object, or (stored before) formatted', async () => {
+    const asText = await inject('POST', '/v1/schedules', {
+      name: 'echo-text',
+      cron: '0 10 * * 1-5',
+      csv: CSV,
+      window: 'mon-fri 09:00-18:00',
+    });
+    expect(asText.json().window).toBe('mon-fri 09:00-18:00');
+    const object = { days: 'sat,sun', start: '10:00', end: '12:30' };
+    const asObject = await inject('POST', '/v1/schedules', {
+      name: 'echo-object',
+      cron: '0 10 * * 6',
+      csv: CSV,
+      window: object,
+    });
+    expect(asObject.json().window).toEqual(object);
+    // A definition stored without the text it was given shows the window in the text form.
+    const key = h.keys.schedule('echo-object');
+    const stored = JSON.parse((await h.redis.get(key))!);
+    delete stored.windowGiven;
+    await h.redis.set(key, JSON.stringify(stored));
+    const listed = (await inject('GET', '/v1/schedules')).json().schedules;
+    expect(listed.find((s: { name: string }) => s.name === 'echo-object').window).toBe(
+      'sat,sun 10:00-12:30 UTC',
+    );
+    for (const name of ['echo-text', 'echo-object'])
+      await inject('DELETE', `/v1/schedules/${name}`);
   });
 
   it('explains a bad schedule (400) and an unknown one (404)', async () => {

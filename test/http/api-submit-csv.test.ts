@@ -46,6 +46,8 @@ describe('POST /v1/batches with CSV', () => {
       duplicates: 0,
       rejectedRows: [{ line: 5, conversationId: 'c3', errors: ['input: must not be empty'] }],
       discarded: false,
+      delimiter: ',',
+      warnings: [],
     });
     const results = (await get('/v1/batches/csv-raw/results')).body.trim().split('\n');
     expect(results.map((line) => JSON.parse(line).line)).toEqual([2, 3, 4]); // file order
@@ -61,6 +63,39 @@ describe('POST /v1/batches with CSV', () => {
     expect(noInput.statusCode).toBe(400);
     expect(noInput.json()).toMatchObject({ error: 'invalid_csv' });
     expect((await get('/v1/batches/csv-no-input')).statusCode).toBe(404);
+  });
+
+  it('detects a semicolon or tab export, warns about near-miss headers, refuses them when strict', async () => {
+    const excel = 'Conversation ID;input;customer\nc1;Bonjour;Zoé\nc1;Encore;\n';
+    const detected = await csv(excel, 'batchId=csv-excel&agentId=a');
+    expect(detected.statusCode).toBe(202);
+    expect(detected.json()).toMatchObject({
+      accepted: 2, // no conversation_id column: each row is its own conversation
+      delimiter: ';',
+      warnings: [
+        expect.stringContaining(
+          'header column 1 "Conversation ID" is not the reserved column "conversation_id"',
+        ),
+      ],
+    });
+    const strict = await csv(excel, 'batchId=csv-excel-strict&agentId=a&strict=true');
+    expect(strict.statusCode).toBe(400);
+    expect(strict.json()).toMatchObject({ error: 'invalid_csv' });
+    expect(strict.json().message).toContain('"Conversation ID" is not the reserved column');
+    const tabs = await csv(
+      'input\tcity\nhi, there\tLyon\n',
+      'batchId=csv-tab&agentId=a&delimiter=tab',
+    );
+    expect(tabs.json()).toMatchObject({ accepted: 1, delimiter: '\t' });
+    const form = multipartBody([
+      { name: 'batchId', value: 'csv-form-pipe' },
+      { name: 'agentId', value: 'a' },
+      { name: 'file', filename: 'pipe.csv', content: 'input|city\nhi; there|Lyon\n' },
+    ]);
+    expect((await submit(form.payload, form.headers)).json()).toMatchObject({
+      accepted: 1,
+      delimiter: '|',
+    });
   });
 
   it('takes a multipart upload: option fields, then the file', async () => {

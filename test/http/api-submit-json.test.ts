@@ -48,6 +48,7 @@ describe('POST /v1/batches with JSON', () => {
       rejected: 5,
       duplicates: 0,
       discarded: false,
+      warnings: [],
       rejectedRows: [
         { line: null, index: 2, conversationId: 'conv-2', errors: ['turns[1]: must not be empty'] },
         {

@@ -45,7 +45,11 @@ describe('chatbatch CLI contract', () => {
       'rejected',
       'duplicates',
       'rejectedRows',
+      // Additions to the contract's keys: the separator used, and warnings.
+      'delimiter',
+      'warnings',
     ]);
+    expect(report).toMatchObject({ delimiter: ',', warnings: [] });
     expect(report).toMatchObject({ batchId: 'cli-ok', conversations: 2, turns: 3, accepted: 2 });
 
     const status = await runCli(['status', 'cli-ok', '--json', '--wait', '--timeout', '30'], env);
@@ -60,6 +64,9 @@ describe('chatbatch CLI contract', () => {
       'createdAt',
       'scheduledAt',
       'finishedAt',
+      // Additions: why a paused batch is paused, when a waiting one sends next.
+      'pausedReason',
+      'nextSendAt',
     ]);
     expect(Object.keys(value).slice(7)).toEqual(expect.arrayContaining(['priority', 'weight']));
     expect(value).toMatchObject({ state: 'completed', conversations: { completed: 2 } });
@@ -86,6 +93,7 @@ describe('chatbatch CLI contract', () => {
       'previousChatId',
       'chatStatus',
       'response',
+      'reply', // an addition: the agent's reply as plain text
       'attempts',
       'error',
       'completedAt',
@@ -98,7 +106,7 @@ describe('chatbatch CLI contract', () => {
     );
     const csvText = await readFile(out, 'utf8');
     expect(csvText.split('\n')[0]).toBe(
-      'batchId,conversationId,turn,line,agentId,input,status,chatId,previousChatId,chatStatus,response,attempts,error,completedAt',
+      'batchId,conversationId,turn,line,agentId,input,status,chatId,previousChatId,chatStatus,response,reply,attempts,error,completedAt',
     );
     // A cell a spreadsheet would run as a formula is neutralised.
     expect(csvText).toContain("'=1+2 hello");

@@ -108,11 +108,53 @@ describe('readCsvRows: rows with problems', () => {
   });
 
   it('reports an unclosed quote at the end of the file on the line it opens', async () => {
-    const rows = await readAll('input,agent_id\nfine,a\n"never closed,a\nswallowed,a\n');
+    const rows = await readAll('input,agent_id\nfine,a\n"never closed,a\n');
     expect(linesAndErrors(rows)).toEqual([
       [2, []],
       [3, ['csv: a quoted cell is not closed before the end of the file']],
     ]);
+  });
+
+  it('reports the span an unclosed quote swallowed and rejects the conversations inside it', async () => {
+    const rows = await readAll(
+      'conversation_id,input,agent_id\nc0,fine,a\nc1,"hello,a\nc2,world,a\n\nc3,again,a\nc0,more,a\n',
+    );
+    expect(rows.map((r) => [r.line, r.conversationId])).toEqual([
+      [2, 'c0'],
+      [3, 'c1'],
+      [4, 'c2'],
+      [6, 'c3'],
+      [7, 'c0'],
+    ]);
+    expect(rows[1]?.errors).toEqual([
+      'csv: a quote opened on line 3 runs to the end of the file, so lines 3–7 were read as one quoted cell',
+      'csv: the conversations of lines 4–7 are inside it, so rejected too: c2, c3, c0',
+    ]);
+    for (const row of rows.slice(2)) {
+      expect(row.errors).toEqual([
+        'csv: this line is inside the quoted cell opened on line 3 (lines 3–7 were read as one cell), so it was not read',
+      ]);
+    }
+  });
+
+  it('names swallowed lines of a file without conversation_id by their line', async () => {
+    const rows = await readAll('input,agent_id\r\n"open,a\r\nnext,a\r\n');
+    expect(linesAndErrors(rows)).toEqual([
+      [
+        2,
+        [
+          'csv: a quote opened on line 2 runs to the end of the file, so lines 2–3 were read as one quoted cell',
+          'csv: the conversation of line 3 is inside it, so rejected too: line-3',
+        ],
+      ],
+      [
+        3,
+        [
+          'csv: this line is inside the quoted cell opened on line 2 (lines 2–3 were read as one cell), so it was not read',
+        ],
+      ],
+    ]);
+    expect(rows[1]?.conversationId).toBe('line-3');
   });
 
   it('reports text after a closing quote (csv-parse then reads to the end as one cell)', async () => {
@@ -120,7 +162,11 @@ describe('readCsvRows: rows with problems', () => {
     expect(rows[0]?.errors).toEqual([]);
     expect(rows[1]).toMatchObject({
       line: 3,
-      errors: ['csv: text after a closing quote (inside a quoted cell, write each quote as "")'],
+      errors: [
+        'csv: text after a closing quote (inside a quoted cell, write each quote as "")',
+        'csv: a quote opened on line 3 runs to the end of the file, so lines 3–4 were read as one quoted cell',
+        'csv: the conversation of line 4 is inside it, so rejected too: line-4',
+      ],
     });
     expect(rows.slice(2).every((r) => r.errors.length > 0)).toBe(true);
   });

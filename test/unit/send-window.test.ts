@@ -4,6 +4,7 @@ import {
   isInsideWindow,
   nextWindowOpening,
   parseSendWindow,
+  formatSendWindow,
   SendWindowError,
 } from '../../src/shared/send-window.js';
 
@@ -104,5 +105,18 @@ describe('nextWindowOpening', () => {
     expect(iso(firstInstantAtLocal(Date.UTC(2026, 2, 8, 2, 30), 'America/New_York'))).toBe(
       '2026-03-08T07:00:00.000Z',
     );
+  });
+});
+
+describe('formatSendWindow', () => {
+  it('writes a window back in the text form it is parsed from', () => {
+    for (const text of [
+      'mon-fri 09:00-18:00 Europe/Berlin',
+      'sat,sun 10:00-12:30 UTC',
+      'mon,wed,fri 00:00-24:00 America/New_York',
+      'mon-wed,fri-sun 08:05-09:00 Asia/Tokyo',
+    ]) {
+      expect(formatSendWindow(parseSendWindow(text))).toBe(text);
+    }
   });
 });

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyBaseLogger, type FastifyRequest } from 'fastify';
 import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
@@ -7,6 +6,7 @@ import type { Config } from '../../shared/config.js';
 import type { Keys } from '../../shared/keys.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
+import { VERSION } from '../../shared/version.js';
 import type { AppendStore } from '../../store/append-store.js';
 import type { BatchStore } from '../../store/batch-store.js';
 import type { MaintenanceStore } from '../../store/maintenance-store.js';
@@ -81,12 +81,6 @@ export interface ApiDeps {
 export class ApiStartError extends Error {
   override readonly name = 'ApiStartError';
 }
-
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  }
-).version;
 
 /** The one start-up guard of the API: it never serves unauthenticated by accident. */
 export function assertCanStart(

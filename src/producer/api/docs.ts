@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { $ZodType } from 'zod/v4/core';
+import { tidySchemaComponents } from './openapi-components.js';
 
 type TransformInput = Parameters<typeof jsonSchemaTransform>[0];
 
@@ -61,7 +62,10 @@ export async function registerDocs(app: FastifyInstance, version: string): Promi
       ],
     },
     transform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (document) =>
+      tidySchemaComponents(
+        jsonSchemaTransformObject(document) as Parameters<typeof tidySchemaComponents>[0],
+      ) as ReturnType<typeof jsonSchemaTransformObject>,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 }

@@ -1,5 +1,6 @@
 import { CsvFileError } from './csv-file-error.js';
 import { hasReplacementCharacter } from './file-rules.js';
+import { nearMissOf } from './near-miss.js';
 
 /** The columns with a meaning of their own; any other header names a dynamic variable. */
 export const KNOWN_COLUMNS = [
@@ -12,6 +13,24 @@ export const KNOWN_COLUMNS = [
 ] as const;
 export type KnownColumn = (typeof KNOWN_COLUMNS)[number];
 
+/**
+ * What a near-miss header is compared with: the known columns, and `recipient_id`, which
+ * docs/reference/contract.md reserves ("Added by the second wave").
+ */
+export const RESERVED_COLUMNS: readonly string[] = [
+  ...new Set<string>([...KNOWN_COLUMNS, 'recipient_id']),
+];
+
+/** A variable column whose name nearly matches a reserved one (`Conversaton_ID`). */
+export interface NearMiss {
+  /** 1-based column number. */
+  column: number;
+  /** The header as written (trimmed). */
+  name: string;
+  /** The reserved column it seems meant to be. */
+  meant: string;
+}
+
 /** Where each column is, worked out once from the header so rows are read by index. */
 export interface HeaderLayout {
   readonly columnCount: number;
@@ -20,6 +39,8 @@ export interface HeaderLayout {
   /** Indexes of the variable columns, and their names (trimmed, original case) alongside. */
   readonly variableIndexes: readonly number[];
   readonly variableNames: readonly string[];
+  /** Variable columns named almost like a reserved column the file does not have. */
+  readonly nearMisses: readonly NearMiss[];
 }
 
 /**
@@ -66,8 +87,33 @@ export function parseHeaderLayout(
     variableNames.push(name);
   });
 
-  if (index.input === -1) fail('the header has no "input" column');
-  return { columnCount: cells.length, index, variableIndexes, variableNames };
+  // A near miss of a column the file has anyway is most likely a variable of its own.
+  const present = new Set(cells.map((cell) => cell.trim().toLowerCase()));
+  const nearMisses: NearMiss[] = [];
+  variableIndexes.forEach((position, i) => {
+    const name = variableNames[i]!;
+    const meant = nearMissOf(name, RESERVED_COLUMNS);
+    if (meant !== undefined && !present.has(meant))
+      nearMisses.push({ column: position + 1, name, meant });
+  });
+  if (index.input === -1) {
+    const guess = nearMisses.find((miss) => miss.meant === 'input');
+    fail(
+      guess
+        ? `the header has no "input" column (column ${guess.column} "${guess.name}" looks like it: rename it to "input")`
+        : 'the header has no "input" column',
+    );
+  }
+  return { columnCount: cells.length, index, variableIndexes, variableNames, nearMisses };
+}
+
+/** The warning for a near miss, naming the column meant. */
+export function describeNearMiss(miss: NearMiss): string {
+  return (
+    `header column ${miss.column} "${miss.name}" is not the reserved column "${miss.meant}": ` +
+    `it is sent to the agent as a dynamic variable. Rename it to "${miss.meant}" if that is ` +
+    `what it means (--strict refuses the file until then)`
+  );
 }
 
 function asKnownColumn(name: string): KnownColumn | undefined {

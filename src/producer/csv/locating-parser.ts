@@ -1,7 +1,14 @@
 import { Parser, type CsvError } from 'csv-parse';
 import { CsvFileError } from './csv-file-error.js';
 import { MAX_RECORD_BYTES } from './file-rules.js';
-import { RecordLineLocator } from './record-line-locator.js';
+import { RecordLineLocator, lineBreaksIn } from './record-line-locator.js';
+
+/** The parts of csv-parse's internal state read when a quote is never closed. */
+interface ParserState {
+  field: { toString(encoding: BufferEncoding): string };
+  record: string[];
+  quoting: boolean;
+}
 
 /** A record csv-parse could not read, reported in its place in the file. */
 export interface BrokenRecord {
@@ -13,6 +20,25 @@ export interface BrokenRecord {
   cells: string[] | undefined;
   /** csv-parse's line count at the first problem, to recognise more problems of the same record. */
   readonly reportedLine: number;
+  /**
+   * The cells read before the problem, when csv-parse gave up mid-record: enough to find the
+   * conversation id when it comes before the broken cell.
+   */
+  leadingCells?: string[];
+  /** True while the record's quote is still open (csv-parse reads on in the quoted cell). */
+  quoteOpen?: boolean;
+  /** A quote never closed: the lines it swallowed into one cell, to the end of the file. */
+  openQuote?: OpenQuoteSpan;
+}
+
+/** The lines a quote left open took into one cell. */
+export interface OpenQuoteSpan {
+  /** Line where the quote opened. */
+  openLine: number;
+  /** Last line taken into the cell. */
+  lastLine: number;
+  /** The lines after `openLine` taken in, not blank, with their line numbers. */
+  lines: { line: number; text: string }[];
 }
 
 /** What the parser yields, in file order: the header and good records as cells, broken records as such. */
@@ -98,26 +124,42 @@ export class LocatingCsvParser extends Parser {
       cells === undefined ? undefined : this.locator.locate(cells, reportedLine, emptyLines);
 
     const pending = this.pendingBroken;
+    const quoteNotClosed = error.code === 'CSV_QUOTE_NOT_CLOSED';
     const sameRecord =
       pending !== undefined &&
       (pending.reportedLine === reportedLine ||
-        (exactLine !== undefined && exactLine <= pending.line));
+        (exactLine !== undefined && exactLine <= pending.line) ||
+        // After text behind a closing quote, csv-parse reads on inside the quote to the end.
+        (quoteNotClosed && pending.quoteOpen === true));
+    let record: BrokenRecord;
     if (sameRecord) {
-      if (!pending.problems.includes(problem)) pending.problems.push(problem);
+      record = pending;
       if (exactLine !== undefined) {
         pending.line = Math.min(pending.line, exactLine);
         pending.cells = cells;
       }
-      return;
+    } else {
+      this.releaseBroken();
+      record = {
+        kind: 'broken',
+        line: exactLine ?? this.locator.locateBroken(reportedLine, emptyLines),
+        problems: [],
+        cells,
+        reportedLine,
+      };
+      this.pendingBroken = record;
     }
-    this.releaseBroken();
-    this.pendingBroken = {
-      kind: 'broken',
-      line: exactLine ?? this.locator.locateBroken(reportedLine, emptyLines),
-      problems: [problem],
-      cells,
-      reportedLine,
-    };
+    const state = this.parserState();
+    record.quoteOpen = state.quoting;
+    if (record.leadingCells === undefined && state.record.length > 0)
+      record.leadingCells = [...state.record];
+    if (quoteNotClosed) record.openQuote = openQuoteSpan(record.line, state);
+    const described = record.openQuote ? describeOpenQuote(record.openQuote) : problem;
+    if (!record.problems.includes(described)) record.problems.push(described);
+  }
+
+  private parserState(): ParserState {
+    return (this as unknown as { state: ParserState }).state;
   }
 
   /** A broken record is held back until the next record shows it has no more problems. */
@@ -127,6 +169,29 @@ export class LocatingCsvParser extends Parser {
     this.pendingBroken = undefined;
     super.push(broken);
   }
+}
+
+/**
+ * The span of a quote never closed, from csv-parse's state at the end of the file: the cells
+ * read before the quoted one (their line breaks move the opening line down) and the quoted
+ * cell's text so far, which runs to the end of the file.
+ */
+function openQuoteSpan(recordLine: number, state: ParserState): OpenQuoteSpan {
+  const openLine = recordLine + lineBreaksIn(state.record);
+  const segments = state.field.toString('utf8').split(/\r\n|\r|\n/);
+  // The text ends with the file's last line break: no line follows it.
+  if (segments.length > 1 && segments[segments.length - 1] === '') segments.pop();
+  const lines: OpenQuoteSpan['lines'] = [];
+  segments.forEach((text, i) => {
+    if (i > 0 && text.trim() !== '') lines.push({ line: openLine + i, text });
+  });
+  return { openLine, lastLine: openLine + segments.length - 1, lines };
+}
+
+function describeOpenQuote(span: OpenQuoteSpan): string {
+  return span.lastLine > span.openLine
+    ? `csv: a quote opened on line ${span.openLine} runs to the end of the file, so lines ${span.openLine}–${span.lastLine} were read as one quoted cell`
+    : 'csv: a quoted cell is not closed before the end of the file';
 }
 
 function numberProperty(error: CsvError, key: string): number {

@@ -59,6 +59,11 @@ export class RecordLineLocator {
   }
 }
 
+/** Line breaks inside the cells (CR, LF and CRLF each count one). */
+export function lineBreaksIn(cells: readonly string[]): number {
+  return countLineBreaks(cells).lineBreaks;
+}
+
 /** Line breaks inside the cells (CR, LF and CRLF each count one), and how many were CRLF. */
 function countLineBreaks(cells: readonly string[]): { lineBreaks: number; crlfPairs: number } {
   let lineBreaks = 0;

@@ -5,6 +5,11 @@ import { CONVERSATION_ID_MAX_LENGTH, recipientIdProblem } from '../../shared/rec
 import type { BrokenRecord } from './locating-parser.js';
 import { isIanaTimeZone } from '../../shared/time-zones.js';
 import { hasReplacementCharacter } from './file-rules.js';
+import type { CsvReadNotes } from './read-notes.js';
+import { splitLine, suspectedSwallowedRows } from './swallowed-rows.js';
+
+/** Conversation ids named in one message about a quote left open; the rest are counted. */
+const MAX_NAMED_CONVERSATIONS = 10;
 
 /**
  * Turns the cells of one record into a `CsvRow`, checking each field on its own. Built once per
@@ -15,11 +20,17 @@ export class RowBuilder {
     private readonly layout: HeaderLayout,
     /** The `--agent-id` default, trimmed; undefined when not given or blank. */
     private readonly defaultAgentId: string | undefined,
+    /** The file's cell separator (to read the lines a quote left open swallowed). */
+    private readonly delimiter: string,
+    /** Where warnings go (rows that look swallowed by a quoted cell). */
+    private readonly notes: CsvReadNotes,
   ) {}
 
   build(cells: readonly string[], line: number): CsvRow {
     const errors: string[] = [];
     const { index } = this.layout;
+    const suspect = suspectedSwallowedRows(cells, line, this.layout, this.delimiter);
+    if (suspect !== undefined) this.notes.warn(suspect);
 
     const input = readCell(cells, index.input, 'input', errors);
     if (input === '') errors.push('input: must not be empty');
@@ -66,16 +77,59 @@ export class RowBuilder {
   }
 
   /**
+   * The rows for a record csv-parse could not read: the record itself and, when a quote left
+   * open swallowed the lines after it, one rejected row per swallowed line, so that their
+   * conversations are rejected whole and reported rather than lost without a word.
+   */
+  brokenRows(record: BrokenRecord): CsvRow[] {
+    const span = record.openQuote;
+    if (span === undefined || span.lines.length === 0) return [this.broken(record)];
+    const conversationIndex = this.layout.index.conversation_id;
+    const swallowed = span.lines.map(({ line, text }): CsvRow => {
+      const cell =
+        conversationIndex >= 0
+          ? (splitLine(text, this.delimiter)[conversationIndex] ?? '').trim()
+          : '';
+      return {
+        ...this.broken({
+          ...record,
+          line,
+          cells: undefined,
+          leadingCells: undefined,
+          openQuote: undefined,
+        }),
+        conversationId: cell || conversationIdForLine(line),
+        explicitConversation: cell !== '',
+        errors: [
+          `csv: this line is inside the quoted cell opened on line ${span.openLine} ` +
+            `(lines ${span.openLine}–${span.lastLine} were read as one cell), so it was not read`,
+        ],
+      };
+    });
+    const ids = [...new Set(swallowed.map((row) => row.conversationId))];
+    const named = ids.slice(0, MAX_NAMED_CONVERSATIONS).join(', ');
+    const more =
+      ids.length > MAX_NAMED_CONVERSATIONS
+        ? ` and ${ids.length - MAX_NAMED_CONVERSATIONS} more`
+        : '';
+    const opener = this.broken(record);
+    opener.errors = [
+      ...opener.errors,
+      `csv: ${ids.length === 1 ? 'the conversation' : 'the conversations'} of ${lineRange(span.lines[0]!.line, span.lastLine)} ${ids.length === 1 ? 'is' : 'are'} inside it, so rejected too: ${named}${more}`,
+    ];
+    return [opener, ...swallowed];
+  }
+
+  /**
    * The row for a record csv-parse could not read. When its cells are known (wrong cell count),
    * the conversation id is taken from its usual place even though later cells may be shifted:
    * wrongly rejecting a neighbouring conversation is better than running this one without a turn.
    */
   broken(record: BrokenRecord): CsvRow {
     const { conversation_id: conversationIndex } = this.layout.index;
+    const known = record.cells ?? record.leadingCells;
     const conversationCell =
-      record.cells !== undefined && conversationIndex >= 0
-        ? (record.cells[conversationIndex] ?? '').trim()
-        : '';
+      known !== undefined && conversationIndex >= 0 ? (known[conversationIndex] ?? '').trim() : '';
     return {
       line: record.line,
       conversationId: conversationCell || conversationIdForLine(record.line),
@@ -116,6 +170,10 @@ function readCell(
   const value = (cells[index] ?? '').trim();
   if (hasReplacementCharacter(value)) errors.push(`${field}: not valid UTF-8`);
   return value;
+}
+
+function lineRange(first: number, last: number): string {
+  return first === last ? `line ${first}` : `lines ${first}–${last}`;
 }
 
 function checkMaxLength(value: string, max: number, field: string, errors: string[]): void {

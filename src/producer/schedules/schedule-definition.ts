@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { SendWindow } from '../../shared/send-window.js';
+import type { SendWindow, SendWindowSpec } from '../../shared/send-window.js';
 import { isIanaTimeZone } from '../../shared/time-zones.js';
 
 /**
@@ -15,9 +15,17 @@ export interface ScheduleDefinition {
   csv: string;
   agentId?: string;
   window?: SendWindow;
+  /**
+   * The window as it was given (`"mon-fri 09:00-18:00"`, or the API's object), so that the
+   * schedule shows it that way rather than as minutes. Absent for schedules stored before.
+   */
+  windowGiven?: string | GivenWindowObject;
   paused: boolean;
   createdAt: string;
 }
+
+/** The API's object form of a window, as given (its zone may be left out). */
+export type GivenWindowObject = Omit<SendWindowSpec, 'timezone'> & { timezone?: string };
 
 /** Stored contact lists are capped: they live in Redis next to the queue. */
 export const MAX_SCHEDULE_CSV_BYTES = 10 * 1024 * 1024;

@@ -1,13 +1,24 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../../shared/keys.js';
-import { validateSchedule, ScheduleError, type ScheduleDefinition } from './schedule-definition.js';
+import { formatSendWindow } from '../../shared/send-window.js';
+import {
+  validateSchedule,
+  ScheduleError,
+  type GivenWindowObject,
+  type ScheduleDefinition,
+} from './schedule-definition.js';
 
 /** The queue that carries schedule firings (separate from turns: different workers' work). */
 export const SCHEDULE_QUEUE = 'schedules';
 export const FIRE_JOB = 'fire';
 
-export interface ScheduleSummary extends Omit<ScheduleDefinition, 'csv'> {
+export interface ScheduleSummary extends Omit<
+  ScheduleDefinition,
+  'csv' | 'window' | 'windowGiven'
+> {
+  /** The send window as it was given (`"mon-fri 09:00-18:00"`, or the object). */
+  window?: string | GivenWindowObject;
   csvBytes: number;
   /** Next firing, ISO, when not paused. */
   next: string | null;
@@ -48,10 +59,12 @@ export function createScheduleService(deps: {
   }
 
   async function summary(definition: ScheduleDefinition): Promise<ScheduleSummary> {
-    const { csv, ...rest } = definition;
+    const { csv, window, windowGiven, ...rest } = definition;
     const scheduler = definition.paused ? undefined : await queue.getJobScheduler(definition.name);
+    const shown = windowGiven ?? (window ? formatSendWindow(window) : undefined);
     return {
       ...rest,
+      ...(shown === undefined ? {} : { window: shown }),
       csvBytes: Buffer.byteLength(csv, 'utf8'),
       next: scheduler?.next ? new Date(scheduler.next).toISOString() : null,
     };

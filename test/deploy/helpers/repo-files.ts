@@ -17,6 +17,7 @@ export function readRepoYaml(relative: string): unknown {
 }
 
 export const PROMETHEUS_CONFIG = 'deploy/prometheus/prometheus.yml';
+export const PROMETHEUS_LOCAL_CONFIG = 'deploy/prometheus/prometheus.local.yml';
 export const ALERT_RULES = 'deploy/prometheus/alert-rules.yml';
 export const DASHBOARD = 'deploy/grafana/dashboards/chatbatch.json';
 export const DATASOURCES = 'deploy/grafana/provisioning/datasources/prometheus.yml';

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { resultLines } from '../../results-export.js';
 import type { ApiContext, ZodApp } from '../context.js';
-import { batchNotFound } from '../errors.js';
+import { ApiError, batchNotFound } from '../errors.js';
 import { batchListSchema, listQuerySchema, resultsQuerySchema } from '../schemas/batches.js';
 import { batchErrors, batchIdParams, batchStatusSchema, errorSchema } from '../schemas/common.js';
 
@@ -64,7 +64,8 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
         summary: 'Results: one record per turn, in input order, streamed',
         description:
           'JSONL (one TurnRecord per line) or CSV with the same columns; cells a spreadsheet ' +
-          'would run as a formula get a leading apostrophe.',
+          "would run as a formula get a leading apostrophe. `reply` holds the agent's reply as " +
+          'plain text. For spreadsheets: `delimiter` (e.g. `;`) and `bom=true` (Excel on Windows).',
         params: batchIdParams,
         querystring: resultsQuerySchema,
         response: {
@@ -85,12 +86,15 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
     async (request, reply) => {
       const { batchId } = request.params;
       if (!(await ctx.batchStore.status(batchId))) throw batchNotFound(batchId);
-      const { format } = request.query;
+      const { format, delimiter, bom } = request.query;
+      if (format !== 'csv' && (delimiter !== undefined || bom !== undefined))
+        throw new ApiError('invalid_request', 'delimiter and bom apply to format=csv');
+      const lines = resultLines(ctx.batchStore.results(batchId), format, { delimiter, bom });
       return (
         reply
           .type(CONTENT_TYPES[format])
           // A stream is sent as is; the 200 schema above only documents its lines.
-          .send(Readable.from(resultLines(ctx.batchStore.results(batchId), format)) as never)
+          .send(Readable.from(lines) as never)
       );
     },
   );

@@ -20,7 +20,10 @@ const scheduleSchema = z
     cron: z.string(),
     tz: z.string(),
     agentId: z.string().optional(),
-    window: z.unknown().optional(),
+    window: z
+      .union([z.string(), windowObjectShape])
+      .optional()
+      .describe('the send window as it was given, e.g. "mon-fri 09:00-18:00"'),
     paused: z.boolean(),
     createdAt: z.string(),
     csvBytes: z.number().int(),
@@ -120,6 +123,7 @@ export function registerScheduleRoutes(app: ZodApp, ctx: ApiContext): void {
               csv: body.csv,
               agentId: body.agentId,
               window: windowOf(body.window, body.tz),
+              windowGiven: body.window,
             }),
           );
           return { statusCode: 201, body: added, fingerprint };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONTROL_ACTIONS } from '../../batch-control.js';
-import { delimiterProblem } from '../../csv/index.js';
+import { delimiterFromName } from '../../csv/index.js';
 import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../../../shared/records.js';
 import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
@@ -24,20 +24,27 @@ const queryBoolean = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+/** A cell separator as a user names it (`;`, `\t`, `tab`…), as the character. */
+const delimiterSchema = z.string().transform((value, ctx) => {
+  try {
+    return delimiterFromName(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
 const agentIdDescription = 'agent for conversations that name none (1–64 characters)';
 
 /** Batch options as query parameters (CSV bodies; for JSON the body's fields win). */
 export const submitQuerySchema = z.object({
   batchId: batchId.optional(),
   agentId: z.string().optional().describe(agentIdDescription),
-  delimiter: z
-    .string()
+  delimiter: delimiterSchema
     .optional()
-    .superRefine((value, ctx) => {
-      const problem = value === undefined ? undefined : delimiterProblem(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    })
-    .describe('CSV cell separator, one character; default ","'),
+    .describe(
+      'CSV cell separator: one character, or \\t, tab, comma, semicolon, pipe; default: detected from the header line (`,` `;` tab `|`)',
+    ),
   strict: queryBoolean.optional().describe('enqueue nothing if any conversation is rejected'),
   dryRun: queryBoolean.optional().describe('validate and report, enqueue nothing'),
   frequencyCap: frequencyCapSchema.optional(),
@@ -91,7 +98,7 @@ export const submitMultipartDoc = {
   properties: {
     batchId: { type: 'string' },
     agentId: { type: 'string' },
-    delimiter: { type: 'string' },
+    delimiter: { type: 'string', description: 'default: detected from the header line' },
     strict: { type: 'string', enum: ['true', 'false'] },
     dryRun: { type: 'string', enum: ['true', 'false'] },
     frequencyCap: { type: 'string', description: 'e.g. "1/7d", or "none"' },
@@ -123,6 +130,16 @@ export const ingestReportSchema = z
       }),
     ),
     discarded: z.boolean().describe('nothing was enqueued: dryRun, or strict with a rejection'),
+    delimiter: z
+      .string()
+      .optional()
+      .describe('CSV: the cell separator used (detected from the header line unless given)'),
+    warnings: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'what rejected nothing but is worth a look, e.g. a header naming a column almost like a reserved one',
+      ),
   })
   .meta({ id: 'IngestReport' });
 
@@ -150,4 +167,10 @@ export const controlResultSchema = z
 
 export const resultsQuerySchema = z.object({
   format: z.enum(['jsonl', 'csv']).default('jsonl'),
+  delimiter: delimiterSchema
+    .optional()
+    .describe('CSV cell separator: one character, or \\t, tab, semicolon, pipe; default ","'),
+  bom: queryBoolean
+    .optional()
+    .describe('CSV: start with a UTF-8 byte order mark (Excel on Windows)'),
 });

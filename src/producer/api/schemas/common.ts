@@ -65,6 +65,20 @@ export const batchStatusSchema = z
     finishedAt: z.string().nullable(),
     priority: z.enum(['high', 'normal', 'low']).describe("the batch's lane"),
     weight: z.number().int().describe('its share within the lane (weight-1 batches = 1)'),
+    pausedReason: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'why a paused batch is paused, in words, e.g. "the vendor refused the API key (401)" or "paused by an operator"; null when not paused',
+      ),
+    nextSendAt: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        "when a waiting batch sends next (its scheduled start, or its send window's next opening in the window's zone); null when not waiting",
+      ),
   })
   .meta({ id: 'BatchStatus', description: 'The `chatbatch status --json` object' });
 
@@ -89,6 +103,12 @@ export const turnRecordSchema = z
     previousChatId: z.string().nullable(),
     chatStatus: z.enum(['in-progress', 'ended', 'error']).nullable(),
     response: z.array(z.unknown()).nullable().describe("the vendor's response array"),
+    reply: z
+      .string()
+      .nullable()
+      .describe(
+        "the agent's reply as plain text: the `content` strings of the assistant message items of `response`, in order, joined with a line break; null without a response",
+      ),
     attempts: z.number().int(),
     error: z
       .object({ code: z.string(), httpStatus: z.number().int().nullable(), message: z.string() })

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { readCsvRows } from '../../csv/index.js';
+import { CsvReadNotes, readCsvRows } from '../../csv/index.js';
 import type { IngestOptions, IngestRow } from '../../ingest.js';
 import { BodyMeter, Fingerprint } from './body-meter.js';
 import { duplicateIdIssues, jsonConversationRows } from './json-conversations.js';
@@ -125,16 +125,23 @@ export function jsonSubmission(
   };
 }
 
+/**
+ * The rows of a CSV body or file. The reader's notes (separator, warnings) go to
+ * `options.notes`, which this sets, so that the report carries them.
+ */
 export function csvRows(
   input: Readable,
   options: IngestOptions,
   delimiter: string | undefined,
   source: string,
 ) {
+  options.notes ??= new CsvReadNotes();
   return readCsvRows(input, {
     delimiter,
     defaultAgentId: options.agentId,
     source,
+    notes: options.notes,
+    strict: options.strict,
   });
 }
 
