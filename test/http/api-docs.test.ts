@@ -101,13 +101,16 @@ describe('OpenAPI document', () => {
         'BatchSubmission',
         'ControlResult',
         'Conversation',
+        'ConversationList',
         'ConversationView',
         'Error',
         'IngestReport',
         'Issue',
         'Schedule',
         'ScheduleSubmission',
+        'Suppression',
         'TurnRecord',
+        'WebhookRetryResult',
       ].sort(),
     );
     const text = JSON.stringify(doc);

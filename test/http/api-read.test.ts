@@ -45,11 +45,9 @@ describe('reading batches', () => {
       'createdAt',
       'scheduledAt',
       'finishedAt',
-      'pausedReason',
-      'nextSendAt',
     ]);
     expect(Object.keys(response.json()).slice(7)).toEqual(
-      expect.arrayContaining(['priority', 'weight']),
+      expect.arrayContaining(['pausedReason', 'nextSendAt', 'priority', 'weight']),
     );
     const unknown = await get('/v1/batches/nope');
     expect(unknown.statusCode).toBe(404);

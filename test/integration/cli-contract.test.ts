@@ -64,11 +64,10 @@ describe('chatbatch CLI contract', () => {
       'createdAt',
       'scheduledAt',
       'finishedAt',
-      // Additions: why a paused batch is paused, when a waiting one sends next.
-      'pausedReason',
-      'nextSendAt',
     ]);
-    expect(Object.keys(value).slice(7)).toEqual(expect.arrayContaining(['priority', 'weight']));
+    expect(Object.keys(value).slice(7)).toEqual(
+      expect.arrayContaining(['pausedReason', 'nextSendAt', 'priority', 'weight']),
+    );
     expect(value).toMatchObject({ state: 'completed', conversations: { completed: 2 } });
 
     const jsonl = await runCli(['results', 'cli-ok'], env);
