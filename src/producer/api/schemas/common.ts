@@ -65,6 +65,20 @@ export const batchStatusSchema = z
     finishedAt: z.string().nullable(),
     priority: z.enum(['high', 'normal', 'low']).describe("the batch's lane"),
     weight: z.number().int().describe('its share within the lane (weight-1 batches = 1)'),
+    // Declared ahead of the server filling them in: the response schema drops undeclared keys,
+    // and the console already reads both when present.
+    pausedReason: z
+      .string()
+      .nullable()
+      .optional()
+      .describe(
+        'why the batch is paused (an operator, the vendor refusing the API key); null when not paused',
+      ),
+    nextSendAt: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('when the batch will send next (its scheduled start, its send window opening)'),
   })
   .meta({ id: 'BatchStatus', description: 'The `chatbatch status --json` object' });
 
