@@ -6,7 +6,9 @@ import type {
   ConversationList,
   ConversationView,
   IngestReport,
+  Priority,
   Schedule,
+  SuppressionPage,
 } from './api-types.js';
 
 /** An error answer of the API (`{error, message, issues?}`), or a network failure (status 0). */
@@ -33,6 +35,16 @@ export interface UploadOptions {
   expireAt?: string;
   /** e.g. `mon-fri 09:00-18:00 Europe/Berlin`. */
   window?: string;
+  /** The batch's lane (fair lanes); the server's default is normal. */
+  priority?: Priority;
+  /** Its share within the lane, 1–100, as text (a form field). */
+  weight?: string;
+  /** At most N conversations started per recipient in a period: `1/7d`, `3/24h`, `none`. */
+  frequencyCap?: string;
+  /** Where the batch's signed webhook events go. */
+  webhookUrl?: string;
+  /** Opt-in webhook events, comma-separated (`conversation.finished`). */
+  webhookEvents?: string;
 }
 
 export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
@@ -104,6 +116,12 @@ export function createApiClient(deps: ApiClientDeps) {
   }
 
   const post = <T>(path: string) => json<T>(path, { method: 'POST' });
+  const withJson = <T>(path: string, method: string, body: unknown) =>
+    json<T>(path, {
+      method,
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
 
   return {
     listBatches: (offset: number, limit: number) =>
@@ -158,6 +176,27 @@ export function createApiClient(deps: ApiClientDeps) {
 
     removeSchedule: (name: string) =>
       json<{ removed: string }>(`/v1/schedules/${enc(name)}`, { method: 'DELETE' }),
+
+    /** Re-sends the batch's failed webhook events. */
+    retryWebhooks: (batchId: string) =>
+      post<{ batchId: string; resent: number }>(`/v1/batches/${enc(batchId)}/webhooks/retry`),
+
+    /** A page of the suppression list; `cursor` '0' is the first page. */
+    suppressions: (cursor: string, limit: number) =>
+      json<SuppressionPage>(`/v1/suppressions?cursor=${enc(cursor)}&limit=${limit}`),
+
+    addSuppressions: (recipientIds: string[], reason?: string) =>
+      withJson<{ added: number; alreadyListed: number }>('/v1/suppressions', 'POST', {
+        recipientIds,
+        ...(reason ? { reason } : {}),
+      }),
+
+    /**
+     * Takes recipients off the list. The ids go in the body, never in the path: recipient ids
+     * are personal data, and request URLs end up in access logs.
+     */
+    removeSuppressions: (recipientIds: string[]) =>
+      withJson<{ removed: number }>('/v1/suppressions', 'DELETE', { recipientIds }),
   };
 }
 

@@ -5,37 +5,55 @@
 
 export type BatchState = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
 
+export type Priority = 'high' | 'normal' | 'low';
+
+/**
+ * Counts by state. The known states are named; a state a newer server adds comes through the
+ * index signature, so the pages can show it without a new console.
+ */
+export interface ConversationCounts {
+  [state: string]: number | undefined;
+  total: number;
+  pending: number;
+  active: number;
+  completed: number;
+  ended: number;
+  failed: number;
+  cancelled: number;
+  expired: number;
+  /** Stopped by a contact rule (suppression list, opt-out, frequency cap). */
+  suppressed?: number;
+}
+
+export interface TurnCounts {
+  [state: string]: number | undefined;
+  total: number;
+  pending: number;
+  completed: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  expired: number;
+  /** Not sent: a contact rule stopped their conversation. */
+  suppressed?: number;
+}
+
 export interface BatchStatus {
   batchId: string;
   state: BatchState;
-  conversations: {
-    total: number;
-    pending: number;
-    active: number;
-    completed: number;
-    ended: number;
-    failed: number;
-    cancelled: number;
-    expired: number;
-  };
-  turns: {
-    total: number;
-    pending: number;
-    completed: number;
-    failed: number;
-    skipped: number;
-    cancelled: number;
-    expired: number;
-  };
+  conversations: ConversationCounts;
+  turns: TurnCounts;
   createdAt: string | null;
   scheduledAt: string | null;
   finishedAt: string | null;
+  /** The batch's lane (fair lanes). */
+  priority: Priority;
+  /** Its share within the lane; 1 unless set. */
+  weight: number;
   /** Newer servers only: why the batch is paused (a manual pause, the vendor's 401…). */
   pausedReason?: string | null;
   /** Newer servers only: when the batch will send next (its start, its send window). */
   nextSendAt?: string | null;
-  /** Newer servers only. */
-  priority?: string | null;
 }
 
 export interface BatchList {
@@ -127,4 +145,21 @@ export interface Schedule {
   createdAt: string;
   csvBytes: number;
   next: string | null;
+}
+
+/** An entry of the suppression list (`GET /v1/suppressions`). */
+export interface Suppression {
+  recipientId: string;
+  reason: string | null;
+  source: 'manual' | 'import' | 'opt-out';
+  /** When it was added (ISO-8601). */
+  at: string;
+}
+
+export interface SuppressionPage {
+  suppressions: Suppression[];
+  /** Entries on the whole list. */
+  total: number;
+  /** Pass as `cursor` for the next page; null after the last one. */
+  nextCursor: string | null;
 }

@@ -1,4 +1,4 @@
-import type { BatchStatus, ControlResult, RejectedRow } from './api-types.js';
+import type { BatchStatus, ControlResult, RejectedRow, TurnError } from './api-types.js';
 
 /** Conversations that are no longer pending or active: the progress bar's value. */
 export function finishedConversations(status: BatchStatus): number {
@@ -90,6 +90,12 @@ export function controlMessage(result: ControlResult): string {
   return `${ACTION_DONE[result.action]}${which}. The batch is ${state}.`;
 }
 
+/** What "Resend failed webhooks" did. */
+export function webhookRetryMessage(resent: number): string {
+  if (resent === 0) return 'No failed webhook events to resend.';
+  return `Resent ${resent} failed webhook event${resent === 1 ? '' : 's'}.`;
+}
+
 /**
  * A `<input type="datetime-local">` value (local wall time, no zone) as ISO-8601 in UTC, which
  * the API takes; '' stays '' and an impossible value gives undefined.
@@ -103,4 +109,48 @@ export function localInputToIso(value: string): string | undefined {
 /** The saved results file's name: `<batch>-results.csv` (batch ids are a safe alphabet already). */
 export function resultsFileName(batchId: string, format: 'csv' | 'jsonl'): string {
   return `${batchId.replace(/[^A-Za-z0-9_.-]/g, '_')}-results.${format}`;
+}
+
+/** A batch's lane for people: `high`, or `low, weight 3` when the weight is not 1. */
+export function laneText(status: Pick<BatchStatus, 'priority' | 'weight'>): string {
+  const priority = status.priority ?? '—';
+  return status.weight !== undefined && status.weight !== 1
+    ? `${priority}, weight ${status.weight}`
+    : priority;
+}
+
+/** The contact rules' error codes (README "Contact rules"), named for people. */
+const CONTACT_RULES: Record<string, { name: string; notice: string }> = {
+  suppression_list: {
+    name: 'Suppression list',
+    notice: 'Not sent: the recipient is on the suppression list.',
+  },
+  frequency_cap: {
+    name: 'Frequency cap',
+    notice: 'Not sent: the frequency cap for this recipient was reached.',
+  },
+  opted_out: { name: 'Opted out', notice: 'Not sent: the recipient opted out.' },
+};
+
+/**
+ * A turn's error as one line: `Frequency cap (frequency_cap): the recipient was contacted…` for
+ * a contact rule, `http_422 (HTTP 422): …` for the vendor's answers, `—` for none.
+ */
+export function turnErrorText(error: TurnError | null): string {
+  if (!error) return '—';
+  const rule = CONTACT_RULES[error.code];
+  const head = rule
+    ? `${rule.name} (${error.code})`
+    : `${error.code}${error.httpStatus !== null ? ` (HTTP ${error.httpStatus})` : ''}`;
+  return `${head}: ${error.message}`;
+}
+
+/** Why a suppressed turn was not sent, as a sentence; undefined for any other status. */
+export function suppressedNotice(turn: {
+  status: string;
+  error: TurnError | null;
+}): string | undefined {
+  if (turn.status !== 'suppressed') return undefined;
+  const rule = turn.error ? CONTACT_RULES[turn.error.code] : undefined;
+  return rule?.notice ?? 'Not sent: a contact rule stopped this conversation.';
 }

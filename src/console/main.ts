@@ -6,6 +6,7 @@ import { batchesPage } from './pages/batches.js';
 import { conversationPage } from './pages/conversation.js';
 import { schedulesPage } from './pages/schedules.js';
 import { signInPage } from './pages/sign-in.js';
+import { suppressionsPage } from './pages/suppressions.js';
 import { uploadPage } from './pages/upload.js';
 import { hrefs, parseRoute, type Route } from './routes.js';
 import { createSession } from './session.js';
@@ -77,6 +78,8 @@ function pageFor(route: Route): Page {
       return uploadPage(ctx);
     case 'schedules':
       return schedulesPage(ctx);
+    case 'suppressions':
+      return suppressionsPage(ctx);
     case 'batch':
       return batchPage(ctx, route.batchId);
     case 'conversation':

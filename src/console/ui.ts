@@ -1,5 +1,5 @@
 import { ApiRequestError } from './api-client.js';
-import { h, type Child } from './dom.js';
+import { h, uid, type Child } from './dom.js';
 
 /** Text for a failed call: the API's own message (it names what and where). */
 export function errorText(error: unknown): string {
@@ -20,6 +20,23 @@ export function showAlert(box: HTMLElement, message: string | undefined): void {
 /** The page's heading, focusable so the shell can move focus to it on navigation. */
 export function pageHeading(text: string): HTMLHeadingElement {
   return h('h1', { tabindex: -1 }, text);
+}
+
+/** A labelled form control with an optional hint (linked by `aria-describedby`). */
+export function field(
+  label: string,
+  control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement,
+  hint?: string,
+): HTMLElement {
+  const hintId = hint ? uid('hint') : undefined;
+  if (hintId) control.setAttribute('aria-describedby', hintId);
+  return h(
+    'div',
+    { class: 'field' },
+    h('label', { for: control.id }, label),
+    control,
+    hint ? h('p', { id: hintId, class: 'hint' }, hint) : null,
+  );
 }
 
 /** A `<dl>` of label → value rows. */
@@ -61,13 +78,14 @@ export function headerRow(...names: string[]): HTMLTableSectionElement {
 }
 
 /**
- * Previous / Next buttons over offset pagination. `history` holds the offsets of the pages
- * before, since a `nextOffset` may be a cursor rather than `offset + limit`.
+ * Previous / Next buttons over paginated lists. `history` holds the positions of the pages
+ * before, since a next position may be a cursor (a number of the API's order, or the
+ * suppression list's scan cursor) rather than `offset + limit`.
  */
-export function pager(
+export function pager<P>(
   label: string,
-  state: { offset: number; nextOffset: number | null; history: number[] },
-  go: (offset: number, history: number[]) => void,
+  state: { offset: P; nextOffset: P | null; history: P[] },
+  go: (offset: P, history: P[]) => void,
 ): HTMLElement {
   const previous = h(
     'button',
@@ -75,8 +93,8 @@ export function pager(
       type: 'button',
       disabled: state.history.length === 0,
       onclick: () => {
-        const history = state.history.slice(0, -1);
-        go(state.history[state.history.length - 1] ?? 0, history);
+        const before = state.history[state.history.length - 1];
+        if (before !== undefined) go(before, state.history.slice(0, -1));
       },
     },
     'Previous page',

@@ -86,6 +86,7 @@ const valueOf = async (bar: Locator) => Number(await bar.getAttribute('aria-valu
 async function upload(
   file: { name: string; content: string },
   fields: Record<string, string>,
+  choices: Record<string, string> = {},
 ): Promise<void> {
   await page.getByRole('link', { name: 'Upload', exact: true }).click();
   await page.getByLabel('CSV file').setInputFiles({
@@ -94,8 +95,37 @@ async function upload(
     buffer: Buffer.from(file.content),
   });
   for (const [label, value] of Object.entries(fields)) await page.getByLabel(label).fill(value);
+  for (const [label, value] of Object.entries(choices))
+    await page.getByLabel(label).selectOption(value);
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
 }
+
+/** The cells of a counts table on a batch's page, by column header. */
+async function countsOf(name: string): Promise<Record<string, string>> {
+  const table = page.getByRole('table', { name });
+  const headers = await table.getByRole('columnheader').allTextContents();
+  const cells = await table.getByRole('cell').allTextContents();
+  return Object.fromEntries(headers.map((header, i) => [header, cells[i] ?? '']));
+}
+
+/** Recipients of the contact-rules part: one put on the suppression list, one taken off. */
+const LISTED = '+15550100';
+const UNLISTED = '+15550199';
+const CAPPED = '+15550123';
+
+/**
+ * Four conversations: r1 reaches a listed recipient (two turns, both suppressed), r2 and r3
+ * the same recipient under a 1/7d cap (exactly one of them is sent), r4 someone else.
+ */
+const RULES_CSV = [
+  'conversation_id,recipient_id,input',
+  `r1,${LISTED},Hello listed`,
+  `r1,${LISTED},Still there?`,
+  `r2,${CAPPED},Hello capped`,
+  `r3,${CAPPED},Hello capped again`,
+  'r4,+15550124,Hello other',
+  '',
+].join('\n');
 
 async function resultsOf(batchId: string): Promise<TurnRecord[]> {
   const text = await (
@@ -197,8 +227,22 @@ describe('the web console in headless Chromium', () => {
     expect(await valueOf(bar)).toBe(CONVERSATIONS);
     const byState = page.getByRole('table', { name: 'Conversations by state' });
     await expect
+      .poll(() => byState.getByRole('columnheader').allTextContents())
+      .toEqual([
+        'Pending',
+        'Active',
+        'Completed',
+        'Ended',
+        'Failed',
+        'Cancelled',
+        'Expired',
+        'Suppressed',
+        'Total',
+      ]);
+    await expect
       .poll(() => byState.getByRole('cell').allTextContents())
-      .toEqual(['0', '0', '24', '0', '0', '0', '0', '24']);
+      .toEqual(['0', '0', '24', '0', '0', '0', '0', '0', '24']);
+    expect(await page.locator('.details').first().textContent()).toContain('Prioritynormal');
 
     // The results CSV, fetched with the token and saved through a Blob URL.
     const [download] = await Promise.all([
@@ -272,15 +316,114 @@ describe('the web console in headless Chromium', () => {
     await expect.poll(() => stateLine().textContent()).toBe('State: cancelled');
     await page.getByText('Cancelled 3 conversations.').waitFor();
 
-    // The batches list: both batches, each id a link.
+    // The suppression list: add two recipients, see them, remove one.
+    await page.getByRole('link', { name: 'Suppression list', exact: true }).click();
+    await page.getByRole('heading', { name: 'Suppression list', level: 1 }).waitFor();
+    await page.getByText('Nobody is on the suppression list.').waitFor();
+    await page.getByLabel('Recipient IDs').fill(`${LISTED}\n\n${UNLISTED}\n${LISTED}\n`);
+    await page.getByLabel('Reason').fill('asked by phone');
+    await page.getByRole('button', { name: 'Add to suppression list' }).click();
+    await page.getByText('Added 2 to the suppression list.').waitFor();
+    const entries = page.getByRole('table', { name: 'Suppression list' });
+    const listedIds = async () => (await entries.getByRole('rowheader').allTextContents()).sort();
+    await expect.poll(listedIds).toEqual([LISTED, UNLISTED].sort());
+    await expect
+      .poll(() => entries.getByRole('row', { name: new RegExp(`^\\${LISTED}`) }).textContent())
+      .toMatch(/added by hand\s*asked by phone/);
+    await shot('suppressions', true);
+    await page.getByRole('button', { name: `Remove ${UNLISTED}` }).click();
+    await page.getByRole('button', { name: `Confirm: remove ${UNLISTED}` }).click();
+    await page.getByText(`Removed ${UNLISTED} from the suppression list.`).waitFor();
+    await expect.poll(listedIds).toEqual([LISTED]);
+    const stored = (await (await stack.call('GET', '/v1/suppressions')).json()) as {
+      suppressions: { recipientId: string; reason: string | null; source: string }[];
+    };
+    expect(stored.suppressions).toEqual([
+      expect.objectContaining({ recipientId: LISTED, reason: 'asked by phone', source: 'manual' }),
+    ]);
+    expect(await page.evaluate(() => window.location.hash)).toBe('#/suppressions');
+
+    // An upload with a priority, a weight, a frequency cap (and at first a webhook URL, which
+    // this server cannot sign for: the API's refusal is shown and nothing is enqueued).
+    await upload(
+      { name: 'rules.csv', content: RULES_CSV },
+      {
+        'Batch ID': 'e2e-rules',
+        'Agent ID': 'agent-e2e',
+        Weight: '3',
+        'Frequency cap': '1/7d',
+        'Webhook URL': 'http://127.0.0.1:9/hooks',
+      },
+      { Priority: 'high' },
+    );
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'webhookUrl: this server has no CHATBATCH_WEBHOOK_SECRET' })
+      .waitFor();
+    await page.getByLabel('Webhook URL').fill('');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('button', { name: 'Confirm and enqueue' }).click();
+    await page
+      .getByRole('region', { name: 'Uploaded' })
+      .getByRole('link', { name: 'e2e-rules' })
+      .click();
+    await expect
+      .poll(() => stateLine().textContent(), { timeout: 30_000 })
+      .toBe('State: completed');
+    const rules = await stack.call('GET', '/v1/batches/e2e-rules');
+    expect(await rules.json()).toMatchObject({ priority: 'high', weight: 3 });
+    expect(await page.locator('.details').first().textContent()).toContain(
+      'Priorityhigh, weight 3',
+    );
+    await expect
+      .poll(() => countsOf('Conversations by state'))
+      .toMatchObject({ Completed: '2', Failed: '0', Suppressed: '2', Total: '4' });
+    await expect
+      .poll(() => countsOf('Turns by state'))
+      .toMatchObject({ Completed: '2', Failed: '0', Suppressed: '3', Total: '5' });
+    await page.getByRole('button', { name: 'Resend failed webhooks' }).click();
+    await page.getByText('No failed webhook events to resend.').waitFor();
+
+    // Why each suppressed conversation was not sent, on its page.
+    const capped = (await resultsOf('e2e-rules')).filter(
+      (r) => r.status === 'suppressed' && r.error?.code === 'frequency_cap',
+    );
+    expect(capped.map((r) => r.conversationId)).toHaveLength(1);
+    expect(['r2', 'r3']).toContain(capped[0]!.conversationId);
+    for (const [conversationId, notice, error] of [
+      [
+        'r1',
+        'Not sent: the recipient is on the suppression list.',
+        'Suppression list (suppression_list): the recipient is on the suppression list',
+      ],
+      [
+        capped[0]!.conversationId,
+        'Not sent: the frequency cap for this recipient was reached.',
+        `Frequency cap (frequency_cap): ${capped[0]!.error!.message}`,
+      ],
+    ]) {
+      await page.getByRole('link', { name: conversationId, exact: true }).click();
+      await page.getByRole('heading', { name: `Conversation ${conversationId}` }).waitFor();
+      const first = page.getByRole('region', { name: /^Turn 1/ });
+      await expect.poll(() => first.textContent()).toContain(notice);
+      expect(await first.textContent()).toContain(error);
+      expect(await first.textContent()).toContain('suppressed');
+      await page.getByRole('link', { name: 'e2e-rules', exact: true }).click();
+      await page.getByRole('heading', { name: 'Batch e2e-rules' }).waitFor();
+    }
+
+    // The batches list: every batch, each id a link, with its lane.
     await page.getByRole('link', { name: 'Batches', exact: true }).click();
     const list = page.getByRole('table', { name: 'Batches, newest first' });
     await expect
       .poll(() => list.getByRole('link').allTextContents())
-      .toEqual(['e2e-later', 'e2e-main']);
+      .toEqual(['e2e-rules', 'e2e-later', 'e2e-main']);
     await expect
       .poll(() => list.getByRole('row', { name: /e2e-main/ }).textContent())
-      .toContain('completed');
+      .toMatch(/completed.*normal$/);
+    await expect
+      .poll(() => list.getByRole('row', { name: /e2e-rules/ }).textContent())
+      .toMatch(/high, weight 3$/);
     await shot('batches');
 
     // Schedules: pause, resume and remove one (made through the API).
@@ -313,6 +456,10 @@ describe('the web console in headless Chromium', () => {
     expect(urls.length).toBeGreaterThan(20);
     expect(urls.filter((url) => hostOf(url) !== '127.0.0.1')).toEqual([]);
     expect(urls.filter((url) => url.includes(TOKEN))).toEqual([]);
+    // Recipient ids (personal data) never travelled in a URL either, page route or API path.
+    const recipientInUrl = (url: string) =>
+      [LISTED, UNLISTED, CAPPED].some((id) => url.includes(id.slice(1))); // '+' or '%2B'
+    expect(urls.filter(recipientInUrl)).toEqual([]);
     const dataCalls = browser.requests.filter((r) => new URL(r.url()).pathname.startsWith('/v1/'));
     const signedIn = dataCalls.filter((r) => r.headers().authorization === `Bearer ${TOKEN}`);
     expect(signedIn.length).toBe(dataCalls.length - 1); // all but the refused sign-in
@@ -321,9 +468,12 @@ describe('the web console in headless Chromium', () => {
       (r) => r.isNavigationRequest() && r.url().startsWith('http'),
     );
     expect(loads.map((r) => new URL(r.url()).pathname)).toEqual(['/']);
-    // No CSP violation, no script error; the one 401 is the refused sign-in.
-    const refused = browser.problems.filter((p) => p.includes('status of 401'));
-    expect(refused).toHaveLength(1);
+    // No CSP violation, no script error; the one 401 is the refused sign-in, the one 400 the
+    // refused webhook URL.
+    const refused = browser.problems.filter(
+      (p) => p.includes('status of 401') || p.includes('status of 400'),
+    );
+    expect(refused).toHaveLength(2);
     expect(browser.problems.filter((p) => !refused.includes(p))).toEqual([]);
   }, 240_000);
 });

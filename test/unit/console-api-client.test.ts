@@ -86,6 +86,78 @@ describe('the console API client', () => {
     expect(real!.headers.get('idempotency-key')).toBe('k-1');
   });
 
+  it('sends the lane, frequency cap and webhook options as form fields before the file', async () => {
+    const { fetch, calls } = fakeFetch(() =>
+      json({ batchId: 'b', accepted: 1, rejected: 0, rejectedRows: [] }, 202),
+    );
+    const api = createApiClient({ fetch, token: () => 't' });
+    await api.upload(
+      new Blob(['recipient_id,input\n+1555,hi\n']),
+      'list.csv',
+      {
+        batchId: 'b',
+        priority: 'high',
+        weight: '3',
+        frequencyCap: '1/7d',
+        webhookUrl: ' https://crm.example.com/hooks ',
+        webhookEvents: 'conversation.finished',
+      },
+      { dryRun: true },
+    );
+    const form = calls[0]!.body as FormData;
+    expect([...form.entries()].filter(([, v]) => typeof v === 'string')).toEqual([
+      ['batchId', 'b'],
+      ['priority', 'high'],
+      ['weight', '3'],
+      ['frequencyCap', '1/7d'],
+      ['webhookUrl', 'https://crm.example.com/hooks'],
+      ['webhookEvents', 'conversation.finished'],
+      ['dryRun', 'true'],
+    ]);
+    expect([...form.keys()].at(-1)).toBe('file');
+  });
+
+  it('reads, adds to and removes from the suppression list; ids never go into a URL', async () => {
+    const { fetch, calls } = fakeFetch((call) =>
+      call.method === 'GET'
+        ? json({ suppressions: [], total: 0, nextCursor: null })
+        : json(call.method === 'POST' ? { added: 2, alreadyListed: 0 } : { removed: 1 }),
+    );
+    const api = createApiClient({ fetch, token: () => 't' });
+    await api.suppressions('0', 50);
+    await api.suppressions('1536', 50);
+    expect(await api.addSuppressions(['+15550100', 'jane@example.com'], 'asked')).toEqual({
+      added: 2,
+      alreadyListed: 0,
+    });
+    await api.addSuppressions(['+15550101']);
+    expect(await api.removeSuppressions(['+15550100'])).toEqual({ removed: 1 });
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET /v1/suppressions?cursor=0&limit=50',
+      'GET /v1/suppressions?cursor=1536&limit=50',
+      'POST /v1/suppressions',
+      'POST /v1/suppressions',
+      'DELETE /v1/suppressions',
+    ]);
+    const bodies = calls.slice(2).map((c) => JSON.parse(c.body as string) as unknown);
+    expect(bodies).toEqual([
+      { recipientIds: ['+15550100', 'jane@example.com'], reason: 'asked' },
+      { recipientIds: ['+15550101'] },
+      { recipientIds: ['+15550100'] },
+    ]);
+    for (const call of calls.slice(2)) {
+      expect(call.headers.get('content-type')).toBe('application/json');
+      expect(call.headers.get('authorization')).toBe('Bearer t');
+    }
+  });
+
+  it("re-sends a batch's failed webhook events", async () => {
+    const { fetch, calls } = fakeFetch(() => json({ batchId: 'b 1', resent: 2 }));
+    const api = createApiClient({ fetch, token: () => 't' });
+    expect(await api.retryWebhooks('b 1')).toEqual({ batchId: 'b 1', resent: 2 });
+    expect(`${calls[0]!.method} ${calls[0]!.url}`).toBe('POST /v1/batches/b%201/webhooks/retry');
+  });
+
   it("turns the API's error answer into an error with its code and message", async () => {
     const { fetch } = fakeFetch(() =>
       json(

@@ -5,10 +5,14 @@ import {
   finishedConversations,
   formatInstant,
   isFinished,
+  laneText,
   localInputToIso,
   percent,
   rejectedRowText,
   resultsFileName,
+  suppressedNotice,
+  turnErrorText,
+  webhookRetryMessage,
 } from '../../src/console/format.js';
 import { replyText } from '../../src/console/reply-text.js';
 
@@ -22,16 +26,28 @@ function status(state: BatchStatus['state'], counts: Partial<BatchStatus['conver
     failed: 0,
     cancelled: 0,
     expired: 0,
+    suppressed: 0,
     ...counts,
   };
   return {
     batchId: 'b',
     state,
     conversations,
-    turns: { total: 0, pending: 0, completed: 0, failed: 0, skipped: 0, cancelled: 0, expired: 0 },
+    turns: {
+      total: 0,
+      pending: 0,
+      completed: 0,
+      failed: 0,
+      skipped: 0,
+      cancelled: 0,
+      expired: 0,
+      suppressed: 0,
+    },
     createdAt: null,
     scheduledAt: null,
     finishedAt: null,
+    priority: 'normal',
+    weight: 1,
   } satisfies BatchStatus;
 }
 
@@ -133,5 +149,68 @@ describe('console formatting', () => {
   it('names the results file after the batch', () => {
     expect(resultsFileName('spring-1', 'csv')).toBe('spring-1-results.csv');
     expect(resultsFileName('a/b', 'jsonl')).toBe('a_b-results.jsonl');
+  });
+
+  it('counts suppressed conversations as finished', () => {
+    const s = status('completed', { total: 3, completed: 1, suppressed: 2 });
+    expect(finishedConversations(s)).toBe(3);
+    expect(isFinished(s)).toBe(true);
+  });
+
+  it("shows a batch's lane, with the weight only when it is not 1", () => {
+    expect(laneText({ priority: 'normal', weight: 1 })).toBe('normal');
+    expect(laneText({ priority: 'high', weight: 3 })).toBe('high, weight 3');
+    expect(laneText({ priority: 'low', weight: 100 })).toBe('low, weight 100');
+  });
+
+  it("names a contact rule in a turn's error, and keeps the vendor's errors as they were", () => {
+    expect(
+      turnErrorText({
+        code: 'frequency_cap',
+        httpStatus: null,
+        message: 'the recipient was contacted 1 time(s) in the frequency-cap period already',
+      }),
+    ).toBe(
+      'Frequency cap (frequency_cap): the recipient was contacted 1 time(s) in the frequency-cap period already',
+    );
+    expect(
+      turnErrorText({
+        code: 'suppression_list',
+        httpStatus: null,
+        message: 'the recipient is on the suppression list',
+      }),
+    ).toBe('Suppression list (suppression_list): the recipient is on the suppression list');
+    expect(turnErrorText({ code: 'http_422', httpStatus: 422, message: 'bad agent' })).toBe(
+      'http_422 (HTTP 422): bad agent',
+    );
+    expect(turnErrorText({ code: 'timeout', httpStatus: null, message: 'no answer in 30 s' })).toBe(
+      'timeout: no answer in 30 s',
+    );
+    expect(turnErrorText(null)).toBe('—');
+  });
+
+  it('says why a suppressed turn was not sent, and nothing for other turns', () => {
+    const error = (code: string) => ({ code, httpStatus: null, message: 'm' });
+    expect(suppressedNotice({ status: 'suppressed', error: error('suppression_list') })).toBe(
+      'Not sent: the recipient is on the suppression list.',
+    );
+    expect(suppressedNotice({ status: 'suppressed', error: error('frequency_cap') })).toBe(
+      'Not sent: the frequency cap for this recipient was reached.',
+    );
+    expect(suppressedNotice({ status: 'suppressed', error: error('opted_out') })).toBe(
+      'Not sent: the recipient opted out.',
+    );
+    // A rule added to the server later still reads as a contact rule.
+    expect(suppressedNotice({ status: 'suppressed', error: error('quiet_hours') })).toBe(
+      'Not sent: a contact rule stopped this conversation.',
+    );
+    expect(suppressedNotice({ status: 'failed', error: error('http_422') })).toBeUndefined();
+    expect(suppressedNotice({ status: 'completed', error: null })).toBeUndefined();
+  });
+
+  it('says what resending failed webhooks did', () => {
+    expect(webhookRetryMessage(0)).toBe('No failed webhook events to resend.');
+    expect(webhookRetryMessage(1)).toBe('Resent 1 failed webhook event.');
+    expect(webhookRetryMessage(7)).toBe('Resent 7 failed webhook events.');
   });
 });

@@ -8,6 +8,8 @@ describe('console routes', () => {
       expect(parseRoute(hash)).toEqual({ page: 'batches' });
     expect(parseRoute('#/upload')).toEqual({ page: 'upload' });
     expect(parseRoute('#/schedules')).toEqual({ page: 'schedules' });
+    expect(parseRoute('#/suppressions')).toEqual({ page: 'suppressions' });
+    expect(parseRoute(hrefs.suppressions())).toEqual({ page: 'suppressions' });
   });
 
   it('reads batch and conversation ids, percent-decoded', () => {
@@ -36,6 +38,8 @@ describe('console routes', () => {
     for (const hash of [
       '#/nope',
       '#/upload/extra',
+      // No route carries a recipient id (personal data): the list keeps them in memory.
+      '#/suppressions/%2B15550100',
       '#/batches/b1/results',
       '#/batches/b1/conversations',
       '#/batches/b1/conversations/c1/more',

@@ -1,18 +1,8 @@
 import type { BatchStatus } from '../api-types.js';
 import { h, replaceChildren, setText } from '../dom.js';
-import { finishedConversations, formatCount, formatInstant, percent } from '../format.js';
+import { CONVERSATION_STATES, countColumns, TURN_STATES } from '../counts.js';
+import { finishedConversations, formatCount, formatInstant, laneText, percent } from '../format.js';
 import { details, headerRow, scrollingTable } from '../ui.js';
-
-const CONVERSATION_STATES = [
-  'pending',
-  'active',
-  'completed',
-  'ended',
-  'failed',
-  'cancelled',
-  'expired',
-] as const;
-const TURN_STATES = ['pending', 'completed', 'failed', 'skipped', 'cancelled', 'expired'] as const;
 
 /**
  * The progress bar: `role="progressbar"` with `aria-valuenow`/`aria-valuemax` = finished/total
@@ -48,21 +38,24 @@ export function createProgressBar() {
   };
 }
 
-function countsTable(caption: string, counts: Record<string, number>, states: readonly string[]) {
+/** One row of counts: the states the server sent (new ones too), then the total. */
+function countsTable(caption: string, counts: Record<string, unknown>, known: readonly string[]) {
+  const columns = countColumns(counts, known);
   return scrollingTable(
     caption,
     h(
       'table',
       { class: 'counts' },
-      headerRow(...states.map((s) => s[0]!.toUpperCase() + s.slice(1)), 'Total'),
+      headerRow(...columns.map((column) => column.label)),
       h(
         'tbody',
         {},
         h(
           'tr',
           {},
-          states.map((state) => h('td', { class: 'num' }, formatCount(counts[state] ?? 0))),
-          h('td', { class: 'num' }, formatCount(counts.total ?? 0)),
+          columns.map((column) =>
+            h('td', { class: `num count-${column.state}` }, formatCount(column.value)),
+          ),
         ),
       ),
     ),
@@ -89,13 +82,13 @@ export function createBatchSummary() {
         ['Created', formatInstant(status.createdAt)],
         ['Scheduled start', formatInstant(status.scheduledAt)],
         ['Finished', formatInstant(status.finishedAt)],
+        ['Priority', laneText(status)],
       ];
       // Fields of newer servers, shown when the API sends them.
       if (status.pausedReason !== undefined && (status.pausedReason || status.state === 'paused'))
         rows.push(['Paused because', status.pausedReason ?? '—']);
       if (status.nextSendAt !== undefined)
         rows.push(['Next send', formatInstant(status.nextSendAt)]);
-      if (status.priority !== undefined) rows.push(['Priority', status.priority ?? '—']);
       const key = JSON.stringify([rows, status.conversations, status.turns]);
       if (counts.dataset.key === key) return;
       counts.dataset.key = key;

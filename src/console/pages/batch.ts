@@ -2,7 +2,7 @@ import { ApiRequestError } from '../api-client.js';
 import type { BatchStatus, ControlAction } from '../api-types.js';
 import { saveBlob } from '../download.js';
 import { h, setText } from '../dom.js';
-import { controlMessage, isFinished, resultsFileName } from '../format.js';
+import { controlMessage, isFinished, resultsFileName, webhookRetryMessage } from '../format.js';
 import type { Page, PageContext } from '../page.js';
 import { createPoller } from '../poller.js';
 import { alertBox, errorText, pageHeading, showAlert } from '../ui.js';
@@ -74,6 +74,24 @@ export function batchPage(ctx: PageContext, batchId: string): Page {
     await poller.now();
   }
 
+  const resendWebhooks = h(
+    'button',
+    { type: 'button', onclick: () => void retryWebhooks() },
+    'Resend failed webhooks',
+  );
+  async function retryWebhooks() {
+    resendWebhooks.disabled = true;
+    try {
+      setText(message, webhookRetryMessage((await ctx.api.retryWebhooks(batchId)).resent));
+      showAlert(alert, undefined);
+    } catch (error) {
+      setText(message, '');
+      showAlert(alert, errorText(error));
+    } finally {
+      resendWebhooks.disabled = false;
+    }
+  }
+
   const download = (format: 'csv' | 'jsonl', label: string) =>
     h(
       'a',
@@ -107,6 +125,7 @@ export function batchPage(ctx: PageContext, batchId: string): Page {
       download('csv', 'Download results (CSV)'),
       download('jsonl', 'Download results (JSONL)'),
     ),
+    h('div', { class: 'actions', role: 'group', 'aria-label': 'Webhooks' }, resendWebhooks),
     conversations.element,
   );
   const element = h(

@@ -1,6 +1,6 @@
 import type { BatchList, BatchStatus } from '../api-types.js';
 import { h, replaceChildren } from '../dom.js';
-import { finishedConversations, formatCount, formatInstant } from '../format.js';
+import { finishedConversations, formatCount, formatInstant, laneText } from '../format.js';
 import type { Page, PageContext } from '../page.js';
 import { hrefs } from '../routes.js';
 import {
@@ -15,7 +15,7 @@ import {
 
 const PAGE_SIZE = 25;
 
-function batchRow(batch: BatchStatus, withPriority: boolean): HTMLTableRowElement {
+function batchRow(batch: BatchStatus): HTMLTableRowElement {
   const c = batch.conversations;
   return h(
     'tr',
@@ -31,25 +31,28 @@ function batchRow(batch: BatchStatus, withPriority: boolean): HTMLTableRowElemen
     h('td', { class: 'num' }, formatCount(c.failed)),
     h('td', {}, formatInstant(batch.createdAt)),
     h('td', {}, formatInstant(batch.finishedAt)),
-    withPriority ? h('td', {}, batch.priority ?? '—') : null,
+    h('td', {}, laneText(batch)),
   );
 }
 
 function batchTable(list: BatchList): HTMLElement {
-  // Shown once the server reports priorities (a newer API); never invented here.
-  const withPriority = list.batches.some((batch) => batch.priority !== undefined);
-  const columns = ['Batch', 'State', 'Finished', 'Succeeded', 'Failed', 'Created', 'Finished at'];
+  const columns = [
+    'Batch',
+    'State',
+    'Finished',
+    'Succeeded',
+    'Failed',
+    'Created',
+    'Finished at',
+    'Priority',
+  ];
   return scrollingTable(
     'Batches, newest first',
     h(
       'table',
-      {},
-      headerRow(...columns, ...(withPriority ? ['Priority'] : [])),
-      h(
-        'tbody',
-        {},
-        list.batches.map((batch) => batchRow(batch, withPriority)),
-      ),
+      { class: 'batches' },
+      headerRow(...columns),
+      h('tbody', {}, list.batches.map(batchRow)),
     ),
   );
 }

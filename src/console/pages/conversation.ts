@@ -1,6 +1,6 @@
 import type { ConversationView, TurnRecord } from '../api-types.js';
 import { h, replaceChildren } from '../dom.js';
-import { formatInstant } from '../format.js';
+import { formatInstant, suppressedNotice, turnErrorText } from '../format.js';
 import type { Page, PageContext } from '../page.js';
 import { createPoller } from '../poller.js';
 import { replyText } from '../reply-text.js';
@@ -17,9 +17,7 @@ function code(text: string | null): HTMLElement | string {
 
 function turnSection(turn: TurnRecord): HTMLElement {
   const reply = replyText(turn.response);
-  const error = turn.error
-    ? `${turn.error.code}${turn.error.httpStatus !== null ? ` (HTTP ${turn.error.httpStatus})` : ''}: ${turn.error.message}`
-    : '—';
+  const notice = suppressedNotice(turn);
   const headingId = `turn-${turn.turn}`;
   return h(
     'section',
@@ -31,19 +29,20 @@ function turnSection(turn: TurnRecord): HTMLElement {
       ' ',
       h('span', { class: `state state-${turn.status}` }, turn.status),
     ),
+    notice ? h('p', { class: 'notice' }, notice) : null,
     h('h3', {}, 'Input'),
     h('p', { class: 'message-text' }, turn.input),
     h('h3', {}, "Agent's reply"),
     reply
       ? h('p', { class: 'message-text reply' }, reply)
-      : h('p', { class: 'hint' }, 'No reply (yet).'),
+      : h('p', { class: 'hint' }, turn.status === 'pending' ? 'No reply yet.' : 'No reply.'),
     details([
       ['chatId', code(turn.chatId)],
       ['previousChatId', code(turn.previousChatId)],
       ['Status', turn.status],
       ['Chat status', turn.chatStatus ?? '—'],
       ['Attempts', String(turn.attempts)],
-      ['Error', error],
+      ['Error', turnErrorText(turn.error)],
       ['Completed', formatInstant(turn.completedAt)],
       ['CSV line', turn.line === null ? '—' : String(turn.line)],
     ]),

@@ -1,23 +1,10 @@
 import type { UploadOptions } from '../api-client.js';
 import type { IngestReport } from '../api-types.js';
-import { h, replaceChildren, uid } from '../dom.js';
-import { localInputToIso } from '../format.js';
+import { h, replaceChildren } from '../dom.js';
 import type { Page, PageContext } from '../page.js';
 import { alertBox, errorText, pageHeading, showAlert } from '../ui.js';
+import { createUploadFields } from './upload-fields.js';
 import { previewReport, uploadedReport } from './upload-report.js';
-
-/** A labelled text field with an optional hint. */
-function field(label: string, input: HTMLInputElement, hint?: string): HTMLElement {
-  const hintId = hint ? uid('hint') : undefined;
-  if (hintId) input.setAttribute('aria-describedby', hintId);
-  return h(
-    'div',
-    { class: 'field' },
-    h('label', { for: input.id }, label),
-    input,
-    hint ? h('p', { id: hintId, class: 'hint' }, hint) : null,
-  );
-}
 
 /** A random Idempotency-Key: a double click or a retried confirm enqueues once. */
 function idempotencyKey(): string {
@@ -48,18 +35,11 @@ export function uploadPage(ctx: PageContext): Page {
       'p',
       { id: 'csv-file-hint', class: 'hint' },
       'Choose a file or drop it here. A header row is required: input, and optionally ' +
-        'conversation_id, agent_id, previous_chat_id, timezone and variable columns.',
+        'conversation_id, agent_id, previous_chat_id, timezone, recipient_id and variable columns.',
     ),
     chosen,
   );
-  const text = (id: string, extra: Record<string, string> = {}) =>
-    h('input', { id, type: 'text', autocomplete: 'off', spellcheck: 'false', ...extra });
-  const batchId = text('batch-id', { pattern: '[A-Za-z0-9_.\\-]{1,128}', maxlength: '128' });
-  const agentId = text('agent-id', { maxlength: '64' });
-  const startAt = h('input', { id: 'start-at', type: 'datetime-local' });
-  const deadline = h('input', { id: 'deadline', type: 'datetime-local' });
-  const sendWindow = text('send-window', { placeholder: 'mon-fri 09:00-18:00 Europe/Berlin' });
-  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const fields = createUploadFields();
 
   const alert = alertBox();
   const uploadButton = h('button', { type: 'submit' }, 'Upload');
@@ -98,20 +78,6 @@ export function uploadPage(ctx: PageContext): Page {
     }
   });
 
-  function readOptions(): UploadOptions | string {
-    const scheduleAt = localInputToIso(startAt.value);
-    const expireAt = localInputToIso(deadline.value);
-    if (scheduleAt === undefined) return 'Start at: not a valid date and time.';
-    if (expireAt === undefined) return 'Deadline: not a valid date and time.';
-    return {
-      batchId: batchId.value,
-      agentId: agentId.value,
-      scheduleAt,
-      expireAt,
-      window: sendWindow.value,
-    };
-  }
-
   async function runPreview(event: Event) {
     event.preventDefault();
     showAlert(alert, undefined);
@@ -122,7 +88,7 @@ export function uploadPage(ctx: PageContext): Page {
       fileInput.focus();
       return;
     }
-    const options = readOptions();
+    const options = fields.read();
     if (typeof options === 'string') {
       showAlert(alert, options);
       return;
@@ -216,20 +182,7 @@ export function uploadPage(ctx: PageContext): Page {
     'form',
     { class: 'card', novalidate: true, onsubmit: (event) => void runPreview(event) },
     dropZone,
-    field('Batch ID', batchId, 'Optional: letters, digits, "_", "." or "-". Empty: a new id.'),
-    field('Agent ID', agentId, 'For rows whose agent_id cell is empty.'),
-    h(
-      'fieldset',
-      {},
-      h('legend', {}, 'Timing (optional)'),
-      field('Start at', startAt, `Send nothing before this time (your time zone, ${zone}).`),
-      field('Deadline', deadline, 'Turns not sent by this time expire.'),
-      field(
-        'Send window',
-        sendWindow,
-        "Days and hours of each recipient's local time, e.g. mon-fri 09:00-18:00 Europe/Berlin.",
-      ),
-    ),
+    fields.elements,
     alert,
     h('div', { class: 'actions' }, uploadButton),
   );
