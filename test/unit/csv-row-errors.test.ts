@@ -207,3 +207,13 @@ describe('readCsvRows: rows with problems', () => {
     expect(rows[0]?.variables['notes']).toHaveLength(1024 * 1024);
   });
 });
+
+describe('readCsvRows: broken records in a row', () => {
+  it('never gives two records the same line (a fuzzed case)', async () => {
+    const rows = await readAll('input,agent_id\n"x"y\r\nx"y\r\n"');
+    const lines = rows.map((r) => r.line);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+    expect(new Set(lines).size).toBe(lines.length);
+    expect(rows.every((r) => r.errors.length > 0)).toBe(true);
+  });
+});

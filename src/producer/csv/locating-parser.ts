@@ -62,6 +62,8 @@ export class LocatingCsvParser extends Parser {
   private startLinesHead = 0;
   private pendingBroken: BrokenRecord | undefined;
   private headerLength = 0;
+  /** Start line of the last record pushed, good or broken: records come in file order. */
+  private lastLine = 0;
 
   constructor(
     private readonly source: string,
@@ -100,7 +102,9 @@ export class LocatingCsvParser extends Parser {
       this.releaseBroken();
       const cells = chunk as string[];
       if (this.headerLength === 0) this.headerLength = cells.length;
-      this.startLines.push(this.locator.locate(cells, this.info.lines, this.info.empty_lines));
+      const line = this.locator.locate(cells, this.info.lines, this.info.empty_lines);
+      this.startLines.push(line);
+      this.lastLine = line;
     }
     return super.push(chunk, encoding);
   }
@@ -167,6 +171,10 @@ export class LocatingCsvParser extends Parser {
     const broken = this.pendingBroken;
     if (broken === undefined) return;
     this.pendingBroken = undefined;
+    // A broken record's line is an estimate when csv-parse gave up mid-record; it never comes
+    // before the record pushed ahead of it.
+    broken.line = Math.max(broken.line, this.lastLine + 1);
+    this.lastLine = broken.line;
     super.push(broken);
   }
 }
