@@ -72,9 +72,17 @@ local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs, rules)
     -- its attempt count; a fast attempt reports back with a count or an error; a fence leaves
     -- a lease), the first attempt may still be in flight: fence it off for one lease, the
     -- longest an attempt can last, before sending again.
+    -- The attempt that may have been sent is counted now ('x<k>' says so, so that its own
+    -- report, should it come, does not count it twice): a turn is never sent more often than
+    -- its attempts say.
     local seen = redis.call('HMGET', ckey, 'a' .. k, 'e' .. k)
     if not seen[1] and not seen[2] and lease == 0 then
-      redis.call('HSET', ckey, 'lease', now + leaseMs)
+      redis.call('HSET', ckey, 'lease', now + leaseMs, 'x' .. k, 1)
+      redis.call('HINCRBY', ckey, 'a' .. k, 1)
+      if s == 'pending' then
+        redis.call('HSET', ckey, 's', 'active')
+        moveCount(bkey, 'c', 'pending', 'active', 1)
+      end
       return {'busy', tostring(now + leaseMs)}
     end
   end
@@ -144,9 +152,9 @@ local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, 
   if not s or not n then return {'gone'} end
   if turnState == 'completed' then return {'dup', redis.call('HGET', ckey, 'k'), s} end
   if fast == '1' then
-    -- Sent on the fast path, without BEGIN_TURNS: count its attempt and start the
-    -- conversation here (pending -> active), as the begin step would have.
-    redis.call('HINCRBY', ckey, 'a' .. k, 1)
+    -- Sent on the fast path, without BEGIN_TURNS: count its attempt (unless a fence counted it
+    -- already) and start the conversation here (pending -> active), as the begin step would have.
+    if redis.call('HDEL', ckey, 'x' .. k) == 0 then redis.call('HINCRBY', ckey, 'a' .. k, 1) end
     if s == 'pending' then
       redis.call('HSET', ckey, 's', 'active')
       moveCount(bkey, 'c', 'pending', 'active', 1)
@@ -209,7 +217,7 @@ redis.call('HSET', KEYS[1], 'e' .. ARGV[1], ARGV[2])
 redis.call('HDEL', KEYS[1], 'lease')
 local refund, fast = ARGV[3] == '1', ARGV[4] == '1'
 if refund and not fast then redis.call('HINCRBY', KEYS[1], 'a' .. ARGV[1], -1) end
-if fast and not refund then
+if fast and not refund and redis.call('HDEL', KEYS[1], 'x' .. ARGV[1]) == 0 then
   redis.call('HINCRBY', KEYS[1], 'a' .. ARGV[1], 1)
   if redis.call('HGET', KEYS[1], 's') == 'pending' then
     redis.call('HSET', KEYS[1], 's', 'active')

@@ -149,20 +149,24 @@ describe('a replayed job that was eligible for the fast path', () => {
       kind: 'busy',
       leaseUntil: now + LEASE,
     });
-    // The first attempt reports back in time: the replay finds the turn recorded.
+    // The attempt that may be in flight is counted by the fence, and the conversation started.
+    expect((await services.batchStore.status('f'))?.conversations.active).toBe(1);
+    // The first attempt reports back in time: counted once, and the replay finds it recorded.
     await services.turnStore.record('f', 'c1', 1, completed(now + 10), { fast: true });
+    expect((await services.batchStore.conversation('f', 'c1'))?.turns[0]?.attempts).toBe(1);
     expect(
       await services.turnStore.begin('f', 'c1', 1, now + LEASE + 1, LEASE, { suspect: true }),
     ).toMatchObject({ kind: 'recorded' });
   });
 
-  it('sends once the fence has passed when the first attempt never reported back', async () => {
+  it('sends once the fence has passed, as the second attempt, when the first never reported back', async () => {
     await ingest('conversation_id,agent_id,input\nc1,a,one\n', 'g');
     const now = Date.now();
     await services.turnStore.begin('g', 'c1', 1, now, LEASE, { suspect: true });
+    // The worker that sent it died: its request counts as attempt 1.
     expect(
       await services.turnStore.begin('g', 'c1', 1, now + LEASE + 1, LEASE, { suspect: true }),
-    ).toMatchObject({ kind: 'send', attempt: 1 });
+    ).toMatchObject({ kind: 'send', attempt: 2 });
   });
 
   it('is not fenced after a begin step has run for its turn (a deferred window)', async () => {
