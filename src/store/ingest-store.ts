@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from '../shared/keys.js';
 import { storeScripts } from './scripts.js';
+import { STAGING_ALIVE_SECONDS, STAGING_MAX_SECONDS } from './ttls.js';
 import type { FirstTurnPayload } from '../shared/turn-queue.js';
 
 /** One row on its way into a staged conversation. */
@@ -75,11 +76,6 @@ function firstTurnOf(json: unknown): { firstTurn?: FirstTurnPayload } {
     : {};
 }
 
-/** A run that has not said it is alive for this long is dead (see the liveness key). */
-export const STAGING_ALIVE_SECONDS = 300;
-
-/** Staged rows never outlive this, nor the batch retention. */
-const STAGING_MAX_SECONDS = 86_400;
 
 /** A row's script arguments, in the order the staging scripts read them. */
 function rowArgs(row: StagedRow): (string | number)[] {

@@ -1,4 +1,5 @@
 import { LUA_COMMON } from './lua-common.js';
+import { STAGING_ALIVE_SECONDS } from './ttls.js';
 
 /**
  * Ingest stages a file's rows in Redis before anything is enqueued, so a conversation whose
@@ -50,7 +51,7 @@ end
 export const STAGE_ROWS = `
 local pfx, run, stagingPfx, stagingTtl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local maxTurns = tonumber(ARGV[5])
-redis.call('SET', KEYS[3], '1', 'EX', 300)
+redis.call('SET', KEYS[3], '1', 'EX', ${STAGING_ALIVE_SECONDS})
 redis.call('HSETNX', KEYS[4], run, ARGV[6])
 local out = {}
 local function stageNew(key, c, a)
@@ -182,7 +183,7 @@ return out
  */
 export const STAGE_STANDALONE = `
 local pfx, run, stagingPfx, stagingTtl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
-redis.call('SET', KEYS[2], '1', 'EX', 300)
+redis.call('SET', KEYS[2], '1', 'EX', ${STAGING_ALIVE_SECONDS})
 redis.call('HSETNX', KEYS[3], run, ARGV[5])
 local out = {}
 local staged = {}

@@ -11,8 +11,10 @@
  * A conversation stopped by a rule is finished (`suppressed`), its unsent turns `suppressed`
  * with an error whose code says which rule.
  */
+import { MAX_CAP_PERIOD_MS } from '../shared/frequency-cap.js';
+
 export const LUA_RULES = `
-local MAX_CAP_PERIOD_MS = 366 * 86400000
+local MAX_CAP_PERIOD_MS = ${MAX_CAP_PERIOD_MS}
 -- Closes the conversation from turn k on as suppressed; returns how many turns it closed.
 local function suppressFrom(ckey, bkey, cid, s, k, n, code, message, now)
   local err = cjson.encode({code = code, httpStatus = cjson.null, message = message})
