@@ -128,6 +128,10 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: ctx.limits.jsonBytes,
     forceCloseConnections: true,
+    // find-my-way answers 414 past 100 characters of a path parameter, below the id rules
+    // (batch ids up to 128, conversation ids up to 256 characters, percent-encoded here):
+    // the id schemas decide, with a 400 that says which rule.
+    routerOptions: { maxParamLength: 4096 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CONTROL_ACTIONS } from '../../batch-control.js';
 import { delimiterProblem } from '../../csv/index.js';
-import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../../../shared/records.js';
+import { BATCH_ID_RULE } from '../../../shared/records.js';
+import { batchIdSchema } from './ids.js';
 import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
@@ -12,10 +13,7 @@ import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
  * conversation in the 202 report, as a bad row does (see json-conversations.ts).
  */
 
-const batchId = z
-  .string()
-  .regex(BATCH_ID_PATTERN, `must be ${BATCH_ID_RULE}`)
-  .describe(`batch id, ${BATCH_ID_RULE}; default: a new random id`);
+const batchId = batchIdSchema.describe(`batch id, ${BATCH_ID_RULE}; default: a new random id`);
 
 const queryBoolean = z
   .enum(['true', 'false', '1', '0'])

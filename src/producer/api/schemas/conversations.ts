@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { CHAT_LIMITS } from '../../../vendor/chats-api.js';
-import { turnRecordSchema } from './common.js';
+import { batchIdParams, turnRecordSchema } from './common.js';
+import { conversationIdPathSchema } from './ids.js';
 import { dynamicVariablesSchema } from './variables.js';
 
 export const conversationParams = z.object({
-  batchId: z.string().min(1).describe('batch id'),
-  conversationId: z.string().min(1).describe('conversation id (percent-encoded in the path)'),
+  batchId: batchIdParams.shape.batchId,
+  conversationId: conversationIdPathSchema.describe(
+    'conversation id (percent-encoded in the path)',
+  ),
 });
 
 export const conversationViewSchema = z
