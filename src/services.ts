@@ -8,6 +8,7 @@ import { createTurnQueue, type TurnQueue } from './shared/turn-queue.js';
 import { createAppendStore, type AppendStore } from './store/append-store.js';
 import { createBatchStore, type BatchStore } from './store/batch-store.js';
 import { createMaintenanceStore, type MaintenanceStore } from './store/maintenance-store.js';
+import { createRejectedStore, type RejectedStore } from './store/rejected-store.js';
 import { createTurnStore, type TurnStore } from './store/turn-store.js';
 import type { IngestDeps } from './producer/ingest.js';
 import {
@@ -39,6 +40,8 @@ export interface Services {
   readonly maintenance: MaintenanceStore;
   readonly turnStore: TurnStore;
   readonly appendStore: AppendStore;
+  /** Each batch's rejected rows (`chatbatch rejected`). */
+  readonly rejectedStore: RejectedStore;
   /** The BullMQ queue of turns, built on first use (read-only commands never need it). */
   readonly turnQueue: TurnQueue;
   /** Recurring runs, built on first use. */
@@ -99,6 +102,7 @@ export async function openServices(
   const keys = makeKeys(config.prefix);
   const { retentionSeconds } = config;
   const batchStore = createBatchStore({ redis, keys, now, retentionSeconds });
+  const rejectedStore = createRejectedStore({ redis, keys, retentionSeconds });
   let turnQueue: TurnQueue | undefined;
   let schedules: ScheduleService | undefined;
   const services: Services = {
@@ -110,6 +114,7 @@ export async function openServices(
     maintenance: createMaintenanceStore({ redis, keys }),
     turnStore: createTurnStore({ redis, keys, retentionSeconds }),
     appendStore: createAppendStore({ redis, keys, retentionSeconds }),
+    rejectedStore,
     get turnQueue() {
       if (!turnQueue) {
         turnQueue = createTurnQueue({ connection: redis, keys });
@@ -133,6 +138,7 @@ export async function openServices(
         turnQueue: services.turnQueue,
         metrics,
         retentionSeconds,
+        rejectedStore,
       };
     },
     async close() {

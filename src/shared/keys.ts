@@ -17,6 +17,8 @@ export interface Keys {
   failed(batchId: string): string;
   /** Set: conversations whose job was set aside while the batch was paused. */
   parked(batchId: string): string;
+  /** Hash: the batch's rejected rows (store/lua-rejected.ts); retention as the batch's hash. */
+  rejected(batchId: string): string;
   /** Prefix of one ingest run's staging keys (see the ingest scripts). */
   readonly stagingPrefix: string;
   /** The key prefix of a batch's conversations (the conversation id follows). */
@@ -48,6 +50,7 @@ export function makeKeys(prefix: string): Keys {
     conversation: (b: string, c: string) => `${tag}:c:${b}:${c}`,
     failed: (b: string) => `${tag}:b:${b}:failed`,
     parked: (b: string) => `${tag}:b:${b}:parked`,
+    rejected: (b: string) => `${tag}:b:${b}:rejected`,
     stagingPrefix: `${tag}:staging:`,
     conversationPrefix: (b: string) => `${tag}:c:${b}:`,
     batches: `${tag}:batches`,

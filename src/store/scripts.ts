@@ -11,6 +11,7 @@ import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.j
 import { FIND_STUCK } from './lua-watchdog.js';
 import { APPEND_TURN } from './lua-append.js';
 import { IDEMPOTENCY_SWAP } from './lua-idempotency.js';
+import { SAVE_REJECTED } from './lua-rejected.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
@@ -28,6 +29,7 @@ const SCRIPTS = {
   cbFindStuck: { numberOfKeys: 2, lua: FIND_STUCK },
   cbAppendTurn: { numberOfKeys: 3, lua: APPEND_TURN },
   cbIdempotencySwap: { numberOfKeys: 1, lua: IDEMPOTENCY_SWAP },
+  cbSaveRejected: { numberOfKeys: 1, lua: SAVE_REJECTED },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -49,8 +49,8 @@ describe('readCsvRows: size', () => {
     expect(rowCount / seconds).toBeGreaterThan(50_000);
   });
 
-  it('reads a 10,000-column header', async () => {
-    const names = Array.from({ length: 9_998 }, (_, i) => `var_${i}`);
+  it('reads a 200-column header, the most a file may have', async () => {
+    const names = Array.from({ length: 198 }, (_, i) => `var_${i}`);
     const header = ['input', 'agent_id', ...names].join(',');
     const cells = ['hi', 'a', ...names.map((_, i) => (i % 2 === 0 ? `v${i}` : ''))].join(',');
     const rows: CsvRow[] = [];
@@ -61,8 +61,8 @@ describe('readCsvRows: size', () => {
     }
     expect(rows).toHaveLength(2);
     expect(rows[1]?.errors).toEqual([]);
-    expect(Object.keys(rows[1]?.variables ?? {})).toHaveLength(4_999);
-    expect(rows[1]?.variables['var_9996']).toBe('v9996');
+    expect(Object.keys(rows[1]?.variables ?? {})).toHaveLength(99);
+    expect(rows[1]?.variables['var_196']).toBe('v196');
   });
 
   it('stops on a runaway quote instead of buffering the file', async () => {

@@ -58,6 +58,8 @@ export interface ApiDeps {
   newBatchId?: () => string;
   /** Idempotency-Key answers are replayed for this long, in seconds. Default 24 hours. */
   idempotencyTtlSeconds?: number;
+  /** Largest Idempotency-Key answer kept, in bytes (bigger ones are compacted). Default 256 KiB. */
+  idempotencyMaxBytes?: number;
 }
 
 /** The API cannot start as configured (no token, and no --insecure-no-auth). */
@@ -118,6 +120,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
       redis,
       keys: services.keys,
       ttlSeconds: deps.idempotencyTtlSeconds,
+      maxRecordBytes: deps.idempotencyMaxBytes,
     }),
     schedules: services.schedules,
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
-import type { IdempotencyStore } from './idempotency-store.js';
+import type { DoneRecord, IdempotencyStore } from './idempotency-store.js';
 
 /** Visible ASCII, 1–255 characters (what Stripe and the IETF draft accept, in practice). */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -17,6 +17,24 @@ export interface IdempotentWork {
   fingerprint(): Promise<string>;
   /** Does the work; returns the answer and the fingerprint of the request it consumed. */
   execute(): Promise<{ statusCode: number; body: unknown; fingerprint: string }>;
+  /**
+   * A smaller, still truthful answer to keep when the first one is over the store's size limit
+   * (`maxRecordBytes`). Without it, such an answer is not kept and a retry runs the work again.
+   */
+  compact?(body: unknown): unknown;
+}
+
+/** The record to keep for `result`: as answered, compacted, or none when both are too large. */
+function recordToKeep(
+  result: Awaited<ReturnType<IdempotentWork['execute']>>,
+  work: IdempotentWork,
+  maxBytes: number,
+): DoneRecord | undefined {
+  const full: DoneRecord = { state: 'done', ...result };
+  if (Buffer.byteLength(JSON.stringify(full)) <= maxBytes) return full;
+  if (!work.compact) return undefined;
+  const compacted: DoneRecord = { ...full, body: work.compact(result.body) };
+  return Buffer.byteLength(JSON.stringify(compacted)) <= maxBytes ? compacted : undefined;
 }
 
 /**
@@ -77,9 +95,13 @@ export async function answerIdempotently(
     clearInterval(timer);
   }
   try {
-    if (result.statusCode < 300) {
-      await store.complete(scope, header, owner, { state: 'done', ...result });
+    const record =
+      result.statusCode < 300 ? recordToKeep(result, work, store.maxRecordBytes) : undefined;
+    if (record) {
+      await store.complete(scope, header, owner, record);
     } else {
+      if (result.statusCode < 300)
+        request.log.warn('answer too large to keep for its Idempotency-Key; a retry runs again');
       await store.release(scope, header, owner);
     }
   } catch (error) {

@@ -3,6 +3,7 @@ import { CONTROL_ACTIONS } from '../../batch-control.js';
 import { delimiterProblem } from '../../csv/index.js';
 import { BATCH_ID_RULE } from '../../../shared/records.js';
 import { batchIdSchema } from './ids.js';
+import { sendableText } from './text.js';
 import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
@@ -24,7 +25,7 @@ const agentIdDescription = 'agent for conversations that name none (1–64 chara
 /** Batch options as query parameters (CSV bodies; for JSON the body's fields win). */
 export const submitQuerySchema = z.object({
   batchId: batchId.optional(),
-  agentId: z.string().optional().describe(agentIdDescription),
+  agentId: sendableText.optional().describe(agentIdDescription),
   delimiter: z
     .string()
     .optional()
@@ -60,7 +61,7 @@ export const jsonConversationSchema = z
 export const submitJsonSchema = z
   .strictObject({
     batchId: batchId.nullish(),
-    agentId: z.string().nullish().describe(agentIdDescription),
+    agentId: sendableText.nullish().describe(agentIdDescription),
     strict: z.boolean().nullish().describe('enqueue nothing if any conversation is rejected'),
     dryRun: z.boolean().nullish().describe('validate and report, enqueue nothing'),
     ...scheduleJsonFields,
@@ -94,14 +95,25 @@ export const ingestReportSchema = z
     accepted: z.number().int(),
     rejected: z.number().int(),
     duplicates: z.number().int().describe('conversations the batch held already'),
-    rejectedRows: z.array(
-      z.object({
-        line: z.number().int().nullable().describe('CSV: line where the record starts'),
-        index: z.number().int().optional().describe('JSON: index of the conversation'),
-        conversationId: z.string(),
-        errors: z.array(z.string()),
-      }),
-    ),
+    rejectedRows: z
+      .array(
+        z.object({
+          line: z.number().int().nullable().describe('CSV: line where the record starts'),
+          index: z.number().int().optional().describe('JSON: index of the conversation'),
+          conversationId: z.string(),
+          errors: z.array(z.string()),
+        }),
+      )
+      .describe('the first 1,000 rejected rows, in input order'),
+    rejectedRowsOmitted: z
+      .number()
+      .int()
+      .optional()
+      .describe('rejected rows past the first 1,000; present only when some were left out'),
+    rejectedErrorCounts: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .describe('the omitted rows by error message (at most 100 messages, then "(other errors)")'),
     discarded: z.boolean().describe('nothing was enqueued: dryRun, or strict with a rejection'),
   })
   .meta({ id: 'IngestReport' });

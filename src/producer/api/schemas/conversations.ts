@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CHAT_LIMITS } from '../../../vendor/chats-api.js';
 import { batchIdParams, turnRecordSchema } from './common.js';
 import { conversationIdPathSchema } from './ids.js';
-import { dynamicVariablesSchema } from './variables.js';
+import { boundedVariablesSchema, sendableText } from './text.js';
 
 export const conversationParams = z.object({
   batchId: batchIdParams.shape.batchId,
@@ -24,13 +24,12 @@ export const conversationViewSchema = z
 /** One turn appended to a conversation: a single item, so its rules answer 400 at once. */
 export const appendTurnSchema = z
   .strictObject({
-    input: z
-      .string()
+    input: sendableText
       .trim()
       .min(1, 'must not be empty')
       .max(CHAT_LIMITS.inputMax, `longer than ${CHAT_LIMITS.inputMax} characters`)
       .describe("the customer's next message (1–20,480 characters)"),
-    dynamicVariables: dynamicVariablesSchema
+    dynamicVariables: boundedVariablesSchema
       .nullish()
       .describe("this turn's variables, over the conversation's own"),
   })

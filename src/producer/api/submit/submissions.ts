@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { readCsvRows } from '../../csv/index.js';
 import type { IngestOptions, IngestRow } from '../../ingest.js';
 import { BodyMeter, Fingerprint } from './body-meter.js';
-import { duplicateIdIssues, jsonConversationRows } from './json-conversations.js';
+import { conversationIdIssues, jsonConversationRows } from './json-conversations.js';
 import type { SubmitJson, SubmitQuery } from '../schemas/batches.js';
 import { RequestValidationError } from '../validation.js';
 import type { SendWindow } from '../../../shared/send-window.js';
@@ -69,7 +69,7 @@ export function jsonSubmission(
   bodyDigest: string,
   ctx: SubmissionContext,
 ): Submission {
-  const issues = duplicateIdIssues(body);
+  const issues = conversationIdIssues(body);
   if (issues.length > 0) throw new RequestValidationError('body', issues);
   const digest = new Fingerprint().part('query', ctx.rawQuery).part('json', bodyDigest).digest();
   return {
