@@ -37,9 +37,13 @@ function printHuman(report: IngestReport, file: string, flags: IngestFlags): voi
       `  ${file}:${row.line} conversation ${row.conversationId}: ${row.errors.join('; ')}\n`,
     );
   }
-  if (report.rejectedRows.length > MAX_LISTED_REJECTIONS) {
+  const total = report.rejectedRows.length + (report.rejectedRowsOmitted ?? 0);
+  if (total > MAX_LISTED_REJECTIONS) {
+    const where = report.discarded
+      ? '--json lists the first 1,000'
+      : `chatbatch rejected ${report.batchId} lists them`;
     process.stdout.write(
-      `  … and ${report.rejectedRows.length - MAX_LISTED_REJECTIONS} more rejected rows (use --json for all)\n`,
+      `  … and ${total - MAX_LISTED_REJECTIONS} more rejected rows (${where})\n`,
     );
   }
 }

@@ -29,6 +29,7 @@ describe('OpenAPI document', () => {
         'POST /v1/batches/{batchId}/resume',
         'POST /v1/batches/{batchId}/retry-failed',
         'GET /v1/batches/{batchId}/conversations/{conversationId}',
+        'GET /v1/batches/{batchId}/rejected',
         'POST /v1/batches/{batchId}/conversations/{conversationId}/turns',
         'GET /v1/schedules',
         'POST /v1/schedules',

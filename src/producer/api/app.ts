@@ -9,6 +9,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { AppendStore } from '../../store/append-store.js';
 import type { BatchStore } from '../../store/batch-store.js';
+import type { RejectedStore } from '../../store/rejected-store.js';
 import type { MaintenanceStore } from '../../store/maintenance-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { IngestDeps } from '../ingest.js';
@@ -24,6 +25,7 @@ import { ApiError, redisUnavailable } from './errors.js';
 import { createIdempotencyStore } from './idempotency/idempotency-store.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerControlRoutes } from './routes/control.js';
+import { registerRejectedRoute } from './routes/rejected.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerSubmitRoute } from './submit/submit-route.js';
@@ -39,6 +41,7 @@ export interface ApiServices {
   readonly turnQueue: TurnQueue;
   readonly maintenance: MaintenanceStore;
   readonly appendStore: AppendStore;
+  readonly rejectedStore: RejectedStore;
   readonly schedules: ScheduleService;
   ingestDeps(metrics?: Metrics): IngestDeps;
 }
@@ -110,6 +113,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     batchStore: services.batchStore,
     turnQueue: services.turnQueue,
     appendStore: services.appendStore,
+    rejectedStore: services.rejectedStore,
     ingestDeps: services.ingestDeps(deps.metrics),
     control: createBatchControl({
       batchStore: services.batchStore,
@@ -156,6 +160,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   registerHealthRoutes(app, ctx, deps.metrics.registry);
   registerSubmitRoute(app, ctx);
   registerBatchRoutes(app, ctx);
+  registerRejectedRoute(app, ctx);
   registerControlRoutes(app, ctx);
   registerConversationRoutes(app, ctx);
   registerScheduleRoutes(app, ctx);

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { BatchStore } from '../../store/batch-store.js';
 import type { AppendStore } from '../../store/append-store.js';
+import type { RejectedStore } from '../../store/rejected-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { BatchControl } from '../batch-control.js';
 import type { IngestDeps } from '../ingest.js';
@@ -25,6 +26,8 @@ export interface ApiContext {
   batchStore: BatchStore;
   turnQueue: TurnQueue;
   appendStore: AppendStore;
+  /** Each batch's rejected rows. */
+  rejectedStore: RejectedStore;
   /** The one ingest path of CSV files and API bodies (src/producer/ingest.ts). */
   ingestDeps: IngestDeps;
   /** The one batch-control path of CLI and API (src/producer/batch-control.ts). */
