@@ -125,7 +125,12 @@ export async function openServices(
     },
     get schedules() {
       if (!schedules) {
-        schedules = createScheduleService({ redis, keys, connection: redis });
+        schedules = createScheduleService({
+          redis,
+          keys,
+          connection: redis,
+          minIntervalMs: config.scheduleMinIntervalMs,
+        });
         schedules.queue.on('error', () => undefined);
       }
       return schedules;

@@ -49,6 +49,11 @@ export interface Config {
   readonly apiJsonLimitBytes: number;
   /** Largest CSV upload (raw or a multipart file) of `chatbatch api`, in bytes. Default 200 MB. */
   readonly apiCsvLimitBytes: number;
+  /**
+   * Shortest time between two firings of a recurring schedule, in ms (env: seconds, or with a
+   * unit `s`, `m`, `h`, `d`). Default 1 hour.
+   */
+  readonly scheduleMinIntervalMs: number;
 }
 
 const int = (min: number, max: number) =>
@@ -79,6 +84,25 @@ const url = (protocols: string[]) =>
       },
       `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
     );
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** A duration in seconds, or with a unit: `90`, `90s`, `15m`, `1h`, `2d`; as ms. */
+const duration = (minMs: number, maxMs: number, rule: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+\s*[smhd]?$/i, `must be ${rule}`)
+    .transform((text) => {
+      const unit = (/[smhd]$/i.exec(text)?.[0] ?? 's').toLowerCase();
+      return Number.parseInt(text, 10) * DURATION_UNITS_MS[unit]!;
+    })
+    .pipe(z.number().min(minMs, `must be ${rule}`).max(maxMs, `must be ${rule}`));
 
 const envSchema = z.object({
   REDIS_URL: z
@@ -116,6 +140,11 @@ const envSchema = z.object({
   CHATBATCH_API_JSON_LIMIT_MB: positiveNumber
     .pipe(z.number().gt(0, 'must be greater than 0').max(1024, 'must be at most 1024'))
     .default(10),
+  CHATBATCH_SCHEDULE_MIN_INTERVAL: duration(
+    1000,
+    30 * 86_400_000,
+    'a duration from 1 s to 30 d: seconds, or a number with s, m, h or d (e.g. 1h)',
+  ).default(3_600_000),
   CHATBATCH_API_CSV_LIMIT_MB: positiveNumber
     .pipe(z.number().gt(0, 'must be greater than 0').max(65_536, 'must be at most 65536'))
     .default(200),
@@ -166,5 +195,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     watchdogIntervalMs: e.CHATBATCH_WATCHDOG_INTERVAL_MS,
     apiJsonLimitBytes: Math.round(e.CHATBATCH_API_JSON_LIMIT_MB * 1024 * 1024),
     apiCsvLimitBytes: Math.round(e.CHATBATCH_API_CSV_LIMIT_MB * 1024 * 1024),
+    scheduleMinIntervalMs: e.CHATBATCH_SCHEDULE_MIN_INTERVAL,
   });
 }

@@ -104,6 +104,20 @@ describe('scheduling over the API', () => {
     expect((await inject('GET', '/v1/schedules')).json().schedules).toEqual([]);
   });
 
+  it('refuses a cron that fires more often than the minimum interval (default 1 h)', async () => {
+    const response = await inject('POST', '/v1/schedules', {
+      name: 'every-second',
+      cron: '* * * * * *',
+      csv: CSV,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe(
+      'cron: "* * * * * *" fires 1 s apart; the minimum interval between firings is 1 h ' +
+        '(CHATBATCH_SCHEDULE_MIN_INTERVAL)',
+    );
+    expect((await inject('GET', '/v1/schedules')).json().schedules).toEqual([]);
+  });
+
   it('explains a bad schedule (400) and an unknown one (404)', async () => {
     const bad = await inject('POST', '/v1/schedules', { name: 'x', cron: 'every day', csv: CSV });
     expect(bad.statusCode).toBe(400);

@@ -3,7 +3,7 @@ import { Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from '../../shared/logger.js';
 import { readCsvRows } from '../csv/index.js';
 import { ingestRows, type IngestDeps } from '../ingest.js';
-import { firingBatchId } from './schedule-definition.js';
+import { cronIntervalProblem, firingBatchId } from './schedule-definition.js';
 import { SCHEDULE_QUEUE, type ScheduleService } from './schedule-service.js';
 
 /**
@@ -26,6 +26,17 @@ export function startScheduleRunner(deps: {
     const definition = await deps.schedules.load(name);
     if (!definition || definition.paused) return undefined;
     const firedAt = job.opts.prevMillis ?? job.timestamp;
+    // A schedule stored before the minimum interval existed (or under a lower one) is not run.
+    const tooOften = cronIntervalProblem(
+      definition.cron,
+      definition.tz,
+      deps.schedules.minIntervalMs,
+      firedAt,
+    );
+    if (tooOften !== undefined) {
+      deps.logger.warn({ schedule: name }, `schedule not fired: ${tooOften}`);
+      return undefined;
+    }
     const batchId = firingBatchId(name, firedAt);
     const report = await ingestRows(
       deps.ingest,
