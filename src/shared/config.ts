@@ -50,6 +50,15 @@ export interface Config {
   /** Largest CSV upload (raw or a multipart file) of `chatbatch api`, in bytes. Default 200 MB. */
   readonly apiCsvLimitBytes: number;
   /**
+   * Longest time `chatbatch api` takes to receive a whole request, body included, in ms (Node's
+   * `server.requestTimeout`, checked every 30 s); 0 = none. Default 600000 (10 minutes).
+   */
+  readonly apiRequestTimeoutMs: number;
+  /** Longest silence in a request body, in ms; also the grace before the rate. Default 20000. */
+  readonly apiBodyIdleMs: number;
+  /** Average rate a request body must keep after the grace, in bytes/s; 0 = none. Default 500. */
+  readonly apiBodyMinRate: number;
+  /**
    * Shortest time between two firings of a recurring schedule, in ms (env: seconds, or with a
    * unit `s`, `m`, `h`, `d`). Default 1 hour.
    */
@@ -140,6 +149,9 @@ const envSchema = z.object({
   CHATBATCH_API_JSON_LIMIT_MB: positiveNumber
     .pipe(z.number().gt(0, 'must be greater than 0').max(1024, 'must be at most 1024'))
     .default(10),
+  CHATBATCH_API_REQUEST_TIMEOUT_MS: int(0, 86_400_000).default(600_000),
+  CHATBATCH_API_BODY_IDLE_MS: int(100, 3_600_000).default(20_000),
+  CHATBATCH_API_BODY_MIN_RATE: int(0, 1_000_000_000).default(500),
   CHATBATCH_SCHEDULE_MIN_INTERVAL: duration(
     1000,
     30 * 86_400_000,
@@ -195,6 +207,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     watchdogIntervalMs: e.CHATBATCH_WATCHDOG_INTERVAL_MS,
     apiJsonLimitBytes: Math.round(e.CHATBATCH_API_JSON_LIMIT_MB * 1024 * 1024),
     apiCsvLimitBytes: Math.round(e.CHATBATCH_API_CSV_LIMIT_MB * 1024 * 1024),
+    apiRequestTimeoutMs: e.CHATBATCH_API_REQUEST_TIMEOUT_MS,
+    apiBodyIdleMs: e.CHATBATCH_API_BODY_IDLE_MS,
+    apiBodyMinRate: e.CHATBATCH_API_BODY_MIN_RATE,
     scheduleMinIntervalMs: e.CHATBATCH_SCHEDULE_MIN_INTERVAL,
   });
 }

@@ -16,6 +16,7 @@ import type { IngestDeps } from '../ingest.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
 import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
+import { registerBodyGuard } from './body-guard.js';
 import { createAuthCheck } from './auth.js';
 import { registerJsonParser } from './content-parsers.js';
 import type { ApiContext, ZodApp } from './context.js';
@@ -48,7 +49,16 @@ export interface ApiServices {
 
 export interface ApiDeps {
   /** Tokens (`apiTokens`), body limits, retention. */
-  config: Pick<Config, 'apiTokens' | 'apiJsonLimitBytes' | 'apiCsvLimitBytes' | 'retentionSeconds'>;
+  config: Pick<
+    Config,
+    | 'apiTokens'
+    | 'apiJsonLimitBytes'
+    | 'apiCsvLimitBytes'
+    | 'retentionSeconds'
+    | 'apiRequestTimeoutMs'
+    | 'apiBodyIdleMs'
+    | 'apiBodyMinRate'
+  >;
   services: ApiServices;
   /** Its registry is served at /metrics; ingests count into `chatbatch_ingest_rows_total`. */
   metrics: Metrics;
@@ -128,6 +138,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     }),
     schedules: services.schedules,
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
+    bodyGuard: { idleMs: config.apiBodyIdleMs, minBytesPerSecond: config.apiBodyMinRate },
     newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
   };
 
@@ -135,6 +146,10 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: ctx.limits.jsonBytes,
     forceCloseConnections: true,
+    // A whole request, body included, must arrive within this; bodies that trickle are cut
+    // sooner by the body guard. No socket idle timeout (`connectionTimeout`): a long ingest
+    // is silent until it answers. Keep-alive stays fastify's 72 s.
+    requestTimeout: config.apiRequestTimeoutMs,
     // find-my-way answers 414 past 100 characters of a path parameter, below the id rules
     // (batch ids up to 128, conversation ids up to 256 characters, percent-encoded here):
     // the id schemas decide, with a 400 that says which rule.
@@ -148,6 +163,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     throw new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
   });
   registerJsonParser(app, ctx.limits.jsonBytes);
+  registerBodyGuard(app, ctx.bodyGuard);
 
   // Answered here rather than thrown: the bull-board plugin has an error handler of its own.
   const checkAuth = deps.insecureNoAuth ? () => undefined : createAuthCheck(config.apiTokens);

@@ -100,7 +100,8 @@ export function createErrorHandler(ctx: ErrorContext) {
     if (status >= 500) {
       request.log.error({ err: error, answer: body.error }, 'request failed');
     }
-    if (status === 413) reply.header('connection', 'close');
+    // The rest of the body is not read: the connection cannot carry another request.
+    if (status === 413 || status === 408) reply.header('connection', 'close');
     if (status === 503) reply.header('retry-after', '5');
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   };

@@ -14,6 +14,7 @@ export const API_ERRORS = {
   conversation_closed: 409,
   batch_cancelled: 409,
   idempotency_in_progress: 409,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

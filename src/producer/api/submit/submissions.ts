@@ -6,6 +6,7 @@ import { conversationIdIssues, jsonConversationRows } from './json-conversations
 import type { SubmitJson, SubmitQuery } from '../schemas/batches.js';
 import { RequestValidationError } from '../validation.js';
 import type { SendWindow } from '../../../shared/send-window.js';
+import type { BodyGuardOptions } from '../body-guard.js';
 
 /**
  * One `POST /v1/batches` body, whatever its content type, as `ingestRows` wants it. Split in two
@@ -31,6 +32,8 @@ export interface SubmissionContext {
   newBatchId: () => string;
   /** Largest CSV body or file, in bytes. */
   csvLimitBytes: number;
+  /** How slowly a multipart body may arrive (the other bodies are guarded by a hook). */
+  bodyGuard: BodyGuardOptions;
 }
 
 const blankToUndefined = (value: string | null | undefined) => value?.trim() || undefined;

@@ -84,6 +84,7 @@ export function registerSubmitRoute(app: ZodApp, ctx: ApiContext): void {
           query: request.query,
           newBatchId: ctx.newBatchId,
           csvLimitBytes: ctx.limits.csvBytes,
+          bodyGuard: ctx.bodyGuard,
         };
         const submission = submissionOf(request, submissionContext);
         return answerIdempotently(ctx.idempotency, request, reply, {
