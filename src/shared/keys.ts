@@ -31,6 +31,8 @@ export interface Keys {
   readonly authPause: string;
   /** String: lock so that one worker at a time runs the stuck-work watchdog. */
   readonly watchdogLock: string;
+  /** String: the API's readiness write probe (a timestamp, 10 s TTL). */
+  readonly readyProbe: string;
   /** Hash: a recurring schedule's definition (see producer/schedules). */
   schedule(name: string): string;
   /** Sorted set: schedule names. */
@@ -57,6 +59,7 @@ export function makeKeys(prefix: string): Keys {
     jobPrefix: `${tag}:${QUEUE_NAME}:`,
     authPause: `${tag}:auth-pause`,
     watchdogLock: `${tag}:watchdog`,
+    readyProbe: `${tag}:ready-probe`,
     schedule: (name: string) => `${tag}:schedule:${name}`,
     schedules: `${tag}:schedules`,
     idempotency: (digest: string) => `${tag}:idem:${digest}`,

@@ -17,6 +17,7 @@ import type { ScheduleService } from '../schedules/schedule-service.js';
 import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
 import { registerBodyGuard } from './body-guard.js';
+import { createReadinessProbe } from './readiness.js';
 import { createAuthCheck } from './auth.js';
 import { registerJsonParser } from './content-parsers.js';
 import type { ApiContext, ZodApp } from './context.js';
@@ -138,6 +139,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     }),
     schedules: services.schedules,
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
+    readiness: createReadinessProbe({ redis, key: services.keys.readyProbe }),
     bodyGuard: { idleMs: config.apiBodyIdleMs, minBytesPerSecond: config.apiBodyMinRate },
     newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
   };

@@ -8,6 +8,7 @@ import type { RejectedStore } from '../../store/rejected-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { BatchControl } from '../batch-control.js';
 import type { BodyGuardOptions } from './body-guard.js';
+import type { ReadinessProbe } from './readiness.js';
 import type { IngestDeps } from '../ingest.js';
 import type { IdempotencyStore } from './idempotency/idempotency-store.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
@@ -38,6 +39,8 @@ export interface ApiContext {
   schedules: ScheduleService;
   /** Body limits in bytes. */
   limits: { jsonBytes: number; csvBytes: number };
+  /** `/readyz`: Redis answers and accepts writes. */
+  readiness: ReadinessProbe;
   /** How slowly a request body may arrive (body-guard.ts). */
   bodyGuard: BodyGuardOptions;
   newBatchId(): string;
