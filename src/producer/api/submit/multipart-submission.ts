@@ -5,8 +5,10 @@ import { ApiError, payloadTooLarge } from '../errors.js';
 import { watchBody, type BodyGuardOptions } from '../body-guard.js';
 import { submitQuerySchema } from '../schemas/batches.js';
 import {
+  asBodyError,
   csvRows,
   drain,
+  readingErrorsAnswered,
   feed,
   ingestOptions,
   type Submission,
@@ -47,8 +49,12 @@ export function multipartSubmission(request: FastifyRequest, ctx: SubmissionCont
     const step = parts.next();
     // The first call pipes the request into the parser; only then may it be watched.
     slow.start();
-    const result = await Promise.race([step, slow.failed]);
-    return result.done ? undefined : result.value;
+    try {
+      const result = await Promise.race([step, slow.failed]);
+      return result.done ? undefined : result.value;
+    } catch (error) {
+      throw asBodyError(error, 'multipart body');
+    }
   }
 
   /** The file streams through `meter`, which a slow body destroys too. */
@@ -73,6 +79,11 @@ export function multipartSubmission(request: FastifyRequest, ctx: SubmissionCont
         throw badForm(
           `unknown field "${part.fieldname}"; fields are ${[...OPTION_FIELDS].join(', ')} and ${FILE_FIELD}`,
         );
+      // Cut to fieldSize by the parser: refused rather than used half.
+      if (part.valueTruncated || part.fieldnameTruncated)
+        throw badForm(
+          `field "${part.fieldname}" is longer than ${multipartLimits(0).fieldSize} bytes`,
+        );
       const value = String(part.value);
       fields[part.fieldname] = value;
       fingerprint.part(`field:${part.fieldname}`, value);
@@ -92,7 +103,10 @@ export function multipartSubmission(request: FastifyRequest, ctx: SubmissionCont
       feed(file.file, meter);
       const source = file.filename || FILE_FIELD;
       async function* rows() {
-        yield* csvRows(meter, options, given.delimiter, source);
+        yield* readingErrorsAnswered(
+          csvRows(meter, options, given.delimiter, source),
+          'multipart body',
+        );
         if (file.file.truncated) throw payloadTooLarge('the CSV file', ctx.csvLimitBytes);
         if ((await next()) !== undefined)
           throw badForm(`the "${FILE_FIELD}" field must be the last; send the option fields first`);

@@ -1,5 +1,6 @@
-import type { Readable } from 'node:stream';
-import { readCsvRows } from '../../csv/index.js';
+import { finished, type Readable } from 'node:stream';
+import { CsvFileError, readCsvRows } from '../../csv/index.js';
+import { ApiError } from '../errors.js';
 import type { IngestOptions, IngestRow } from '../../ingest.js';
 import { BodyMeter, Fingerprint } from './body-meter.js';
 import { conversationIdIssues, jsonConversationRows } from './json-conversations.js';
@@ -112,8 +113,43 @@ export function csvRows(
  * request is only left unread; the 413 answer closes the connection.
  */
 export function feed(source: Readable, meter: BodyMeter): void {
-  source.on('error', (error) => meter.destroy(error));
+  // `finished`, not an 'error' listener: a multipart file that failed before we got to it (the
+  // upload ended inside it) is already destroyed, and only `finished` still reports that.
+  finished(source, (error) => {
+    if (error) meter.destroy(error);
+  });
   source.pipe(meter);
+}
+
+/**
+ * Errors met while reading a body (a stream cut short, a multipart part the parser could not
+ * read) are the client's: a 400 `invalid_request` naming `what`, not a 500. Errors that already
+ * have an answer (413, 408, a CSV file error, fastify's coded ones) pass unchanged.
+ */
+export function asBodyError(error: unknown, what: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (
+    error instanceof ApiError ||
+    error instanceof CsvFileError ||
+    error instanceof RequestValidationError ||
+    (typeof code === 'string' && code.startsWith('FST_')) ||
+    !(error instanceof Error)
+  ) {
+    return error;
+  }
+  return new ApiError('invalid_request', `${what}: ${error.message}`);
+}
+
+/** The rows of a body, with reading errors turned into 400s (see `asBodyError`). */
+export async function* readingErrorsAnswered<T>(
+  rows: AsyncIterable<T>,
+  what: string,
+): AsyncGenerator<T> {
+  try {
+    yield* rows;
+  } catch (error) {
+    throw asBodyError(error, what);
+  }
 }
 
 /** Reads a stream to its end, dropping the bytes (they only feed a fingerprint on the way). */
@@ -136,7 +172,10 @@ export function rawCsvSubmission(body: Readable, ctx: SubmissionContext): Submis
       feed(body, meter);
       return {
         options,
-        rows: csvRows(meter, options, ctx.query.delimiter, 'CSV body'),
+        rows: readingErrorsAnswered(
+          csvRows(meter, options, ctx.query.delimiter, 'CSV body'),
+          'CSV body',
+        ),
         fingerprint: () => fingerprint.digest(),
       };
     },
