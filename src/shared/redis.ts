@@ -56,11 +56,11 @@ export function clusterOptions(role: ConnectionRole, url: ClusterUrl): ClusterOp
 
 /**
  * Options for a primary found through Redis Sentinel: the role's options, the sentinels and the
- * monitored name. On a failover ioredis asks the sentinels for the new primary and reconnects
- * (`failoverDetector` makes it notice the switch from the sentinels' announcement instead of
- * waiting for the old connection to break). A reply `READONLY` means the connection still
- * points at a demoted primary: reconnect and send the command again, which is safe because a
- * refused write did nothing.
+ * monitored name. When the connection to the primary breaks, ioredis asks the sentinels for
+ * the primary again and reconnects. A reply `READONLY` means the connection still points at a
+ * demoted primary (one that lived through the failover): reconnect and send the command
+ * again, which is safe because a refused write did nothing. (ioredis' `failoverDetector` is
+ * not used: its subscriptions to the sentinels outlive `quit()` and keep a process alive.)
  */
 export function sentinelOptions(role: ConnectionRole, url: SentinelUrl): RedisOptions {
   return {
@@ -73,7 +73,6 @@ export function sentinelOptions(role: ConnectionRole, url: SentinelUrl): RedisOp
     ...(url.sentinelUsername === undefined ? {} : { sentinelUsername: url.sentinelUsername }),
     ...(url.sentinelPassword === undefined ? {} : { sentinelPassword: url.sentinelPassword }),
     ...(url.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
-    failoverDetector: true,
     reconnectOnError: (error) => (/^READONLY\b/.test(error.message) ? 2 : false),
     lazyConnect: true,
   };

@@ -153,7 +153,7 @@ describe('Redis Sentinel URLs', () => {
     expect(() => loadConfig({ REDIS_URL: url })).toThrow(/REDIS_URL: .*redis\+sentinel/);
   });
 
-  it('connection options: the role, the sentinels, failover detection, READONLY reconnects', () => {
+  it('connection options: the role, the sentinels, READONLY reconnects', () => {
     const url = parseSentinelUrl('redis+sentinel://:pw@s1:1,s2:2/mymaster/1');
     const worker = sentinelOptions('worker', url);
     expect(worker).toMatchObject({
@@ -162,7 +162,6 @@ describe('Redis Sentinel URLs', () => {
       db: 1,
       password: 'pw',
       maxRetriesPerRequest: null,
-      failoverDetector: true,
       lazyConnect: true,
     });
     const producer = sentinelOptions('producer', url);
