@@ -31,6 +31,11 @@ export interface Config {
   readonly apiPort: number;
   /** Bearer tokens accepted by the API. Default none. Never logged. */
   readonly apiTokens: readonly string[];
+  /**
+   * What is weak about CHATBATCH_API_TOKENS (empty entries, tokens under 16 characters), for
+   * `chatbatch api` to warn about at start; never holds a token.
+   */
+  readonly apiTokenWarnings: readonly string[];
   /** pino level. Default `info`. */
   readonly logLevel: string;
   /** How long a batch's results are kept after its last write, in seconds. Default 7 days. */
@@ -162,6 +167,33 @@ const envSchema = z.object({
     .default(200),
 });
 
+/** Shorter tokens are warned about: a bearer token should be a long random secret. */
+const MIN_TOKEN_LENGTH = 16;
+
+/** CHATBATCH_API_TOKENS: comma-separated, trimmed, empty entries dropped (and warned about). */
+function readApiTokens(text: string | undefined): {
+  apiTokens: readonly string[];
+  apiTokenWarnings: readonly string[];
+} {
+  const entries = (text ?? '').split(',').map((token) => token.trim());
+  const tokens = entries.filter(Boolean);
+  const warnings: string[] = [];
+  const empty = text === undefined ? 0 : entries.length - tokens.length;
+  if (empty > 0) {
+    warnings.push(
+      `CHATBATCH_API_TOKENS: ${empty} empty ${empty === 1 ? 'entry' : 'entries'} (stray commas or spaces) ${empty === 1 ? 'is' : 'are'} ignored`,
+    );
+  }
+  tokens.forEach((token, i) => {
+    if (token.length < MIN_TOKEN_LENGTH) {
+      warnings.push(
+        `CHATBATCH_API_TOKENS: token ${i + 1} is ${token.length} character${token.length === 1 ? '' : 's'} long; use at least ${MIN_TOKEN_LENGTH} random characters`,
+      );
+    }
+  });
+  return { apiTokens: Object.freeze(tokens), apiTokenWarnings: Object.freeze(warnings) };
+}
+
 /** A configuration error: names every bad variable and the rule it broke. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -195,12 +227,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requestTimeoutMs: e.CHATBATCH_REQUEST_TIMEOUT_MS,
     metricsPort: e.METRICS_PORT,
     apiPort: e.API_PORT,
-    apiTokens: Object.freeze(
-      (e.CHATBATCH_API_TOKENS ?? '')
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
+    ...readApiTokens(e.CHATBATCH_API_TOKENS),
     logLevel: e.LOG_LEVEL,
     retentionSeconds: Math.round(e.CHATBATCH_RETENTION_DAYS * 86_400),
     stalledIntervalMs: e.CHATBATCH_STALLED_INTERVAL_MS,

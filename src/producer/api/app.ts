@@ -18,6 +18,7 @@ import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
 import { registerBodyGuard } from './body-guard.js';
 import { createReadinessProbe } from './readiness.js';
+import { registerBrowserPageHeaders } from './page-security.js';
 import { createAuthCheck } from './auth.js';
 import { registerJsonParser } from './content-parsers.js';
 import type { ApiContext, ZodApp } from './context.js';
@@ -53,6 +54,7 @@ export interface ApiDeps {
   config: Pick<
     Config,
     | 'apiTokens'
+    | 'apiTokenWarnings'
     | 'apiJsonLimitBytes'
     | 'apiCsvLimitBytes'
     | 'retentionSeconds'
@@ -113,6 +115,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   const { config, services, logger } = deps;
   const { redis } = services;
   assertCanStart(config, deps.insecureNoAuth);
+  for (const warning of config.apiTokenWarnings) logger.warn(warning);
   if (deps.insecureNoAuth) {
     logger.warn(
       'authentication is OFF (--insecure-no-auth): anyone who can reach this port can submit, read and cancel batches',
@@ -166,6 +169,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   });
   registerJsonParser(app, ctx.limits.jsonBytes);
   registerBodyGuard(app, ctx.bodyGuard);
+  registerBrowserPageHeaders(app);
 
   // Answered here rather than thrown: the bull-board plugin has an error handler of its own.
   const checkAuth = deps.insecureNoAuth ? () => undefined : createAuthCheck(config.apiTokens);

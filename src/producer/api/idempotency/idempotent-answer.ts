@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isBrowserPage, presentedToken } from '../auth.js';
 import { ApiError } from '../errors.js';
 import type { DoneRecord, IdempotencyStore } from './idempotency-store.js';
 
@@ -7,6 +9,19 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/**
+ * Where a key is valid: the route (method and path) and the caller. The token is part of it, so
+ * another client that picks the same key (or guesses one) neither replays nor blocks this
+ * client's answer. Only a digest of the token goes into the scope (and Redis).
+ */
+export function idempotencyScope(
+  request: Pick<FastifyRequest, 'method' | 'url' | 'headers'>,
+): string {
+  const token = presentedToken(request.headers.authorization, isBrowserPage(request.url)) ?? '';
+  const caller = createHash('sha256').update(token).digest('hex').slice(0, 32);
+  return `${caller} ${request.method} ${request.url.split('?')[0]}`;
+}
 
 /** A POST's work, split so that a replay can be recognised without doing the work again. */
 export interface IdempotentWork {
@@ -60,7 +75,7 @@ export async function answerIdempotently(
       'Idempotency-Key: must be 1-255 visible ASCII characters',
     );
   }
-  const scope = `${request.method} ${request.url.split('?')[0]}`;
+  const scope = idempotencyScope(request);
   const claim = await store.claim(scope, header);
 
   if (claim.kind === 'pending') {
