@@ -48,6 +48,21 @@ export function shown(text: string, max = 64): string {
   return JSON.stringify(cut.toWellFormed());
 }
 
+/**
+ * Conversation ids chatbatch gives conversations sent without one: `line-<n>` (a CSV row, by
+ * its line) and `conv-<n>` (a JSON conversation, by its index). An explicit id of that form
+ * could name another conversation of the same batch (a later file without ids, another
+ * request), and one of them would be taken for a duplicate of the other and dropped.
+ */
+const DEFAULT_CONVERSATION_ID = /^(?:line|conv)-\d+$/;
+
+/** Why an explicit conversation id cannot be used, or undefined (see DEFAULT_CONVERSATION_ID). */
+export function reservedConversationIdProblem(id: string): string | undefined {
+  return DEFAULT_CONVERSATION_ID.test(id)
+    ? `${JSON.stringify(id)} has the form of an id chatbatch gives conversations sent without one (line-<n>, conv-<n>); choose another`
+    : undefined;
+}
+
 /** Why a variable's value cannot be sent, or undefined. */
 export function variableValueProblem(value: string): string | undefined {
   return (

@@ -25,7 +25,7 @@ describe('readCsvRows: size', () => {
     const input = generatedCsv(
       'input,agent_id,conversation_id,customer_name',
       rowCount,
-      (i) => `"Hello, message ${i}",agent-1,conv-${i % 1000},Name ${i}`,
+      (i) => `"Hello, message ${i}",agent-1,c-${i % 1000},Name ${i}`,
     );
     let count = 0;
     let invalid = 0;
@@ -41,7 +41,7 @@ describe('readCsvRows: size', () => {
     expect(invalid).toBe(0);
     expect(last).toMatchObject({
       line: rowCount + 1,
-      conversationId: `conv-${(rowCount - 1) % 1000}`,
+      conversationId: `c-${(rowCount - 1) % 1000}`,
       input: `Hello, message ${rowCount - 1}`,
       variables: { customer_name: `Name ${rowCount - 1}` },
     });

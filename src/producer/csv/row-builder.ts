@@ -5,6 +5,7 @@ import { CONVERSATION_ID_MAX_LENGTH } from '../../shared/records.js';
 import type { BrokenRecord } from './locating-parser.js';
 import { isIanaTimeZone } from '../../shared/time-zones.js';
 import {
+  reservedConversationIdProblem,
   shown,
   textProblem,
   tooManyVariables,
@@ -37,6 +38,8 @@ export class RowBuilder {
 
     const conversationCell = readCell(cells, index.conversation_id, 'conversation_id', errors);
     checkMaxLength(conversationCell, CONVERSATION_ID_MAX_LENGTH, 'conversation_id', errors);
+    const reserved = reservedConversationIdProblem(conversationCell);
+    if (reserved !== undefined) errors.push(`conversation_id: ${reserved}`);
 
     const previousChatId =
       readCell(cells, index.previous_chat_id, 'previous_chat_id', errors) || undefined;

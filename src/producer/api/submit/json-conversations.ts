@@ -4,7 +4,12 @@ import { CONVERSATION_ID_MAX_LENGTH } from '../../../shared/records.js';
 import type { IngestRow } from '../../ingest.js';
 import type { ApiIssue } from '../errors.js';
 import type { SubmitJson } from '../schemas/batches.js';
-import { shown, textProblem, variableErrors } from '../../field-rules.js';
+import {
+  reservedConversationIdProblem,
+  shown,
+  textProblem,
+  variableErrors,
+} from '../../field-rules.js';
 
 type JsonConversation = SubmitJson['conversations'][number];
 
@@ -119,6 +124,10 @@ function conversationErrors(
     else if (value.length > max) errors.push(`${field}: longer than ${max} characters`);
   };
   check(conversationId, CONVERSATION_ID_MAX_LENGTH, 'conversationId');
+  if (blankToUndefined(conversation.conversationId) !== undefined) {
+    const reserved = reservedConversationIdProblem(conversationId);
+    if (reserved !== undefined) errors.push(`conversationId: ${reserved}`);
+  }
   if (fields.agentId === undefined) errors.push('agentId: missing, and the batch has no agentId');
   check(fields.agentId, CHAT_LIMITS.agentIdMax, 'agentId');
   check(fields.previousChatId, CHAT_LIMITS.previousChatIdMax, 'previousChatId');
