@@ -127,4 +127,20 @@ describe('ill-formed text never reaches Redis', () => {
     const view = await h.app.inject({ url: '/v1/batches/append/conversations/c', headers: AUTH });
     expect(view.json().turns).toHaveLength(1);
   });
+
+  it('the Idempotency-Key fingerprint is over the bytes sent, not their decoded text', async () => {
+    const json = '{"batchId":"fp","agentId":"ag","conversations":[{"turns":["caf@@"]}]}';
+    const [before, after] = json.split('@@') as [string, string];
+    const send = (bad: number[]) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/batches',
+        headers: { ...AUTH, 'content-type': 'application/json', 'idempotency-key': 'fp-bytes' },
+        payload: Buffer.concat([Buffer.from(before), Buffer.from(bad), Buffer.from(after)]),
+      });
+    expect((await send([0xff])).statusCode).toBe(202);
+    expect((await send([0xff])).headers['idempotent-replayed']).toBe('true');
+    // Other bytes, the same text once decoded (U+FFFD): another request.
+    expect((await send([0xfe])).statusCode).toBe(422);
+  });
 });
