@@ -62,16 +62,9 @@ describe('recording a turn the store does not expect', () => {
     });
     await services.turnStore.begin('b1', 'c1', 2, Date.now(), 30_000);
     // Turn 1 is recorded as chat-1 here; this reply came from a request sent with a lost one.
-    const reply = await services.turnStore.record(
-      'b1',
-      'c1',
-      2,
-      outcome('chat-2x', 'chat-lost-1'),
-    );
+    const reply = await services.turnStore.record('b1', 'c1', 2, outcome('chat-2x', 'chat-lost-1'));
     expect(reply).toEqual({ kind: 'stale', nextTurn: 2, state: 'active' });
-    expect((await services.batchStore.conversation('b1', 'c1'))?.turns[1]?.status).toBe(
-      'pending',
-    );
+    expect((await services.batchStore.conversation('b1', 'c1'))?.turns[1]?.status).toBe('pending');
     expect(await services.turnStore.record('b1', 'c1', 2, outcome('chat-2', 'chat-1'))).toEqual({
       kind: 'next',
     });
