@@ -36,7 +36,7 @@ export function planConversations(
   for (let turn = 1; turn <= maxTurns; turn++) {
     lengths.forEach((length, c) => {
       if (turn > length) return;
-      const conversationId = `conv-${c + 1}`;
+      const conversationId = `chat-conv-${c + 1}`;
       const input = `${tag} ${conversationId} turn ${turn}`;
       byInput.set(input, { conversationId, turn, input });
       lines.push(`${conversationId},${CHAOS_AGENT},${input},Customer ${c + 1}`);

@@ -8,6 +8,7 @@ import { createTurnQueue, type TurnQueue } from './shared/turn-queue.js';
 import { createAppendStore, type AppendStore } from './store/append-store.js';
 import { createBatchStore, type BatchStore } from './store/batch-store.js';
 import { createMaintenanceStore, type MaintenanceStore } from './store/maintenance-store.js';
+import { createRejectedStore, type RejectedStore } from './store/rejected-store.js';
 import { createTurnStore, type TurnStore } from './store/turn-store.js';
 import { createLaneTagger } from './store/lane-store.js';
 import { createSuppressionStore, type SuppressionStore } from './store/suppression-store.js';
@@ -46,6 +47,8 @@ export interface Services {
   readonly appendStore: AppendStore;
   /** The suppression list (contact rules). */
   readonly suppressions: SuppressionStore;
+  /** Each batch's rejected rows (`chatbatch rejected`). */
+  readonly rejectedStore: RejectedStore;
   /** The BullMQ queue of turns, built on first use (read-only commands never need it). */
   readonly turnQueue: TurnQueue;
   /** Recurring runs, built on first use. */
@@ -110,6 +113,7 @@ export async function openServices(
   const keys = makeKeys(config.prefix);
   const { retentionSeconds } = config;
   const batchStore = createBatchStore({ redis, keys, now, retentionSeconds });
+  const rejectedStore = createRejectedStore({ redis, keys, retentionSeconds });
   let turnQueue: TurnQueue | undefined;
   let schedules: ScheduleService | undefined;
   let webhookQueue: WebhookQueue | undefined;
@@ -128,6 +132,7 @@ export async function openServices(
     }),
     suppressions: createSuppressionStore({ redis, keys, now }),
     appendStore: createAppendStore({ redis, keys, retentionSeconds, maxTurns: config.maxTurns }),
+    rejectedStore,
     get turnQueue() {
       if (!turnQueue) {
         turnQueue = createTurnQueue({
@@ -142,7 +147,12 @@ export async function openServices(
     },
     get schedules() {
       if (!schedules) {
-        schedules = createScheduleService({ redis, keys, connection: redis });
+        schedules = createScheduleService({
+          redis,
+          keys,
+          connection: redis,
+          minIntervalMs: config.scheduleMinIntervalMs,
+        });
         schedules.queue.on('error', () => undefined);
       }
       return schedules;
@@ -176,6 +186,7 @@ export async function openServices(
         maxTurns: config.maxTurns,
         defaultFrequencyCap: config.frequencyCap,
         defaultWebhookUrl: config.webhookUrl,
+        rejectedStore,
       };
     },
     async close() {

@@ -57,9 +57,12 @@ function printHuman(report: IngestReport, file: string, flags: IngestFlags, dete
   for (const row of report.rejectedRows.slice(0, MAX_LISTED_REJECTIONS)) {
     out.push(`  ${file}:${row.line} conversation ${row.conversationId}: ${row.errors.join('; ')}`);
   }
-  if (report.rejectedRows.length > MAX_LISTED_REJECTIONS) {
-    const more = report.rejectedRows.length - MAX_LISTED_REJECTIONS;
-    out.push(`  … and ${plural(more, 'more rejected row')} (use --json for all)`);
+  const total = report.rejectedRows.length + (report.rejectedRowsOmitted ?? 0);
+  if (total > MAX_LISTED_REJECTIONS) {
+    const where = report.discarded
+      ? '--json lists the first 1,000'
+      : `chatbatch rejected ${report.batchId} lists them`;
+    out.push(`  … and ${plural(total - MAX_LISTED_REJECTIONS, 'more rejected row')} (${where})`);
   }
   process.stdout.write(`${out.join('\n')}\n`);
 }

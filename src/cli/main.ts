@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   worker: async () => (await import('./worker-command.js')).registerWorker,
   status: async () => (await import('./status-command.js')).registerStatus,
   results: async () => (await import('./results-command.js')).registerResults,
+  rejected: async () => (await import('./rejected-command.js')).registerRejected,
   control: async () => (await import('./control-commands.js')).registerControl,
   'mock-api': async () => (await import('./mock-api-command.js')).registerMockApi,
   demo: async () => (await import('./demo-command.js')).registerDemo,

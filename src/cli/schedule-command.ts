@@ -12,11 +12,13 @@ import { scheduleOptions } from './schedule-flags.js';
 async function withSchedules<T>(
   run: (service: ReturnType<typeof createScheduleService>, context: ProducerContext) => Promise<T>,
 ): Promise<T> {
-  const context = await openProducer(configFrom());
+  const config = configFrom();
+  const context = await openProducer(config);
   const service = createScheduleService({
     redis: context.redis,
     keys: context.keys,
     connection: context.redis,
+    minIntervalMs: config.scheduleMinIntervalMs,
   });
   try {
     return await run(service, context);

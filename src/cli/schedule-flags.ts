@@ -1,17 +1,15 @@
 import { parseSendWindow, SendWindowError, type SendWindow } from '../shared/send-window.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { InstantError, parseInstant as parseSharedInstant } from '../shared/instant.js';
 
 /** An ISO-8601 time with a date, time and zone (Z or an offset), as ms since the epoch. */
 export function parseInstant(flag: string, value: string): number {
-  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-  const ms = Date.parse(value);
-  if (!iso.test(value) || Number.isNaN(ms)) {
-    throw new CliError(
-      `${flag}: "${value}" is not an ISO-8601 time with a zone, e.g. 2026-12-01T09:00:00+01:00`,
-      EXIT.usage,
-    );
+  try {
+    return parseSharedInstant(value);
+  } catch (error) {
+    if (error instanceof InstantError) throw new CliError(`${flag}: ${error.message}`, EXIT.usage);
+    throw error;
   }
-  return ms;
 }
 
 export interface ScheduleFlags {

@@ -1,3 +1,5 @@
+import type { RejectedRow } from '../shared/records.js';
+
 /** What an ingest did, as printed by `ingest --json` and returned by the API (docs/reference/contract.md). */
 export interface IngestReport {
   batchId: string;
@@ -11,7 +13,12 @@ export interface IngestReport {
   rejected: number;
   /** Conversations that the batch holds already (a re-run of the same input). */
   duplicates: number;
+  /** The first 1,000 rejected rows, in input order (see rejected-rows.ts for the bounds). */
   rejectedRows: RejectedRow[];
+  /** Rejected rows past those listed; present only when some were left out. */
+  rejectedRowsOmitted?: number;
+  /** The omitted rows counted by error message (at most 100 messages, then "(other errors)"). */
+  rejectedErrorCounts?: Record<string, number>;
   /** True when nothing was enqueued: a dry run, or --strict with a rejected row. */
   discarded: boolean;
   /**
@@ -23,11 +30,4 @@ export interface IngestReport {
   warnings: string[];
 }
 
-export interface RejectedRow {
-  /** 1-based line of the file where the record starts (header = line 1); for JSON, null. */
-  line: number | null;
-  /** For JSON submissions: the 0-based index of the conversation in the request. */
-  index?: number;
-  conversationId: string;
-  errors: string[];
-}
+export type { RejectedRow } from '../shared/records.js';

@@ -5,7 +5,9 @@ import type { Redis } from 'ioredis';
 import type { BatchStore } from '../store/batch-store.js';
 import { createIngestStore, type StagedRow } from '../store/ingest-store.js';
 import type { FirstTurnPayload, TurnQueue } from '../shared/turn-queue.js';
-import type { IngestReport, RejectedRow } from './ingest-report.js';
+import type { IngestReport } from './ingest-report.js';
+import { RejectedRowsCollector } from './rejected-rows.js';
+import type { RejectedStore } from '../store/rejected-store.js';
 import type { SendWindow } from '../shared/send-window.js';
 import type { FrequencyCap } from '../shared/frequency-cap.js';
 import type { Priority } from '../store/lane-store.js';
@@ -57,6 +59,8 @@ export interface IngestDeps {
   turnQueue: TurnQueue;
   metrics?: Metrics;
   retentionSeconds: number;
+  /** Keeps the batch's rejected rows for `chatbatch rejected`; none kept without it. */
+  rejectedStore?: RejectedStore;
   /** Webhook URL of batches created without one (CHATBATCH_WEBHOOK_URL). Default none. */
   defaultWebhookUrl?: string;
   /** Most turns per conversation (CHATBATCH_MAX_TURNS). */
@@ -91,7 +95,7 @@ const stageErrors = (maxTurns: number): Record<string, string> => ({
 /**
  * The one ingest path for CSV files and API bodies: stage rows in Redis as they stream in,
  * then commit whole conversations (or reject them whole) and enqueue their first turns.
- * Memory stays flat in the input size: only rejected rows are kept, for the report.
+   * Memory stays flat in the input size: rejected rows are kept for the report within fixed bounds.
  *
  * Each commit chunk is one script: a conversation becomes pending, counted and part of the
  * batch's order together, so results, `cancel` and the watchdog see it at once. Its first job is
@@ -114,20 +118,19 @@ export async function ingestRows(
     maxTurns: deps.maxTurns,
   });
   const STAGE_ERRORS = stageErrors(deps.maxTurns);
-  const rejectedByConversation = new Map<string, RejectedRow[]>();
+  // Bounded however many rows are rejected (rejected-rows.ts).
+  const rejectedRows = new RejectedRowsCollector();
   let duplicates = 0;
   let duplicateRows = 0;
   let rowsRead = 0;
 
   const reject = (row: IngestRow, errors: string[]) => {
-    const list = rejectedByConversation.get(row.conversationId) ?? [];
-    list.push({
+    rejectedRows.add({
       line: row.line,
       ...(row.index === undefined ? {} : { index: row.index }),
       conversationId: row.conversationId,
       errors,
     });
-    rejectedByConversation.set(row.conversationId, list);
   };
 
   const batchSettings = {
@@ -219,8 +222,7 @@ export async function ingestRows(
     }
     if (chunk.length > 0) await flush();
 
-    const discard =
-      Boolean(options.dryRun) || (Boolean(options.strict) && rejectedByConversation.size > 0);
+    const discard = Boolean(options.dryRun) || (Boolean(options.strict) && rejectedRows.count > 0);
     if (!discard) {
       await deps.batchStore.ensureBatch(batchId, batchSettings);
       if ((await deps.batchStore.status(batchId))?.state === 'cancelled')
@@ -264,9 +266,9 @@ export async function ingestRows(
       deps.metrics.ingestRows.inc({ result: 'rejected' }, rejectedTurns);
       deps.metrics.ingestRows.inc({ result: 'duplicate' }, duplicateRows);
     }
-    const rejectedRows = [...rejectedByConversation.values()]
-      .flat()
-      .sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+    if (!discard && deps.rejectedStore && rejectedRows.count > 0)
+      await deps.rejectedStore.save(batchId, rejectedRows.stored());
+    const listed = rejectedRows.report();
     return {
       batchId,
       conversations: accepted + rejected + duplicates,
@@ -274,7 +276,13 @@ export async function ingestRows(
       accepted,
       rejected,
       duplicates,
-      rejectedRows,
+      rejectedRows: listed.rejectedRows,
+      ...(listed.omitted
+        ? {
+            rejectedRowsOmitted: listed.omitted.count,
+            rejectedErrorCounts: listed.omitted.errorCounts,
+          }
+        : {}),
       discarded: discard,
       ...(options.notes?.delimiter === undefined ? {} : { delimiter: options.notes.delimiter }),
       warnings: options.notes?.warnings ?? [],

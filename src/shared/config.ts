@@ -40,6 +40,11 @@ export interface Config {
   readonly apiPort: number;
   /** Bearer tokens accepted by the API. Default none. Never logged. */
   readonly apiTokens: readonly string[];
+  /**
+   * What is weak about CHATBATCH_API_TOKENS (empty entries, tokens under 16 characters), for
+   * `chatbatch api` to warn about at start; never holds a token.
+   */
+  readonly apiTokenWarnings: readonly string[];
   /** pino level. Default `info`. */
   readonly logLevel: string;
   /** How long a batch's results are kept after its last write, in seconds. Default 7 days. */
@@ -89,6 +94,20 @@ export interface Config {
    * waits 0.5–1× this. Default 5000; tests lower it.
    */
   readonly webhookBackoffMs: number;
+  /**
+   * Longest time `chatbatch api` takes to receive a whole request, body included, in ms (Node's
+   * `server.requestTimeout`, checked every 30 s); 0 = none. Default 600000 (10 minutes).
+   */
+  readonly apiRequestTimeoutMs: number;
+  /** Longest silence in a request body, in ms; also the grace before the rate. Default 20000. */
+  readonly apiBodyIdleMs: number;
+  /** Average rate a request body must keep after the grace, in bytes/s; 0 = none. Default 500. */
+  readonly apiBodyMinRate: number;
+  /**
+   * Shortest time between two firings of a recurring schedule, in ms (env: seconds, or with a
+   * unit `s`, `m`, `h`, `d`). Default 1 hour.
+   */
+  readonly scheduleMinIntervalMs: number;
 }
 
 const int = (min: number, max: number) =>
@@ -132,6 +151,24 @@ const parsed = <T>(parse: (value: string) => T) =>
   });
 
 const MAX_WEBHOOK_AGE_SECONDS = 30 * 86_400;
+const DURATION_UNITS_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** A duration in seconds, or with a unit: `90`, `90s`, `15m`, `1h`, `2d`; as ms. */
+const duration = (minMs: number, maxMs: number, rule: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+\s*[smhd]?$/i, `must be ${rule}`)
+    .transform((text) => {
+      const unit = (/[smhd]$/i.exec(text)?.[0] ?? 's').toLowerCase();
+      return Number.parseInt(text, 10) * DURATION_UNITS_MS[unit]!;
+    })
+    .pipe(z.number().min(minMs, `must be ${rule}`).max(maxMs, `must be ${rule}`));
 
 const envSchema = z.object({
   REDIS_URL: z
@@ -169,6 +206,14 @@ const envSchema = z.object({
   CHATBATCH_API_JSON_LIMIT_MB: positiveNumber
     .pipe(z.number().gt(0, 'must be greater than 0').max(1024, 'must be at most 1024'))
     .default(10),
+  CHATBATCH_API_REQUEST_TIMEOUT_MS: int(0, 86_400_000).default(600_000),
+  CHATBATCH_API_BODY_IDLE_MS: int(100, 3_600_000).default(20_000),
+  CHATBATCH_API_BODY_MIN_RATE: int(0, 1_000_000_000).default(500),
+  CHATBATCH_SCHEDULE_MIN_INTERVAL: duration(
+    1000,
+    30 * 86_400_000,
+    'a duration from 1 s to 30 d: seconds, or a number with s, m, h or d (e.g. 1h)',
+  ).default(3_600_000),
   CHATBATCH_API_CSV_LIMIT_MB: positiveNumber
     .pipe(z.number().gt(0, 'must be greater than 0').max(65_536, 'must be at most 65536'))
     .default(200),
@@ -212,6 +257,33 @@ const envSchema = z.object({
   CHATBATCH_WEBHOOK_BACKOFF_MS: int(1, 300_000).default(5000),
 });
 
+/** Shorter tokens are warned about: a bearer token should be a long random secret. */
+const MIN_TOKEN_LENGTH = 16;
+
+/** CHATBATCH_API_TOKENS: comma-separated, trimmed, empty entries dropped (and warned about). */
+function readApiTokens(text: string | undefined): {
+  apiTokens: readonly string[];
+  apiTokenWarnings: readonly string[];
+} {
+  const entries = (text ?? '').split(',').map((token) => token.trim());
+  const tokens = entries.filter(Boolean);
+  const warnings: string[] = [];
+  const empty = text === undefined ? 0 : entries.length - tokens.length;
+  if (empty > 0) {
+    warnings.push(
+      `CHATBATCH_API_TOKENS: ${empty} empty ${empty === 1 ? 'entry' : 'entries'} (stray commas or spaces) ${empty === 1 ? 'is' : 'are'} ignored`,
+    );
+  }
+  tokens.forEach((token, i) => {
+    if (token.length < MIN_TOKEN_LENGTH) {
+      warnings.push(
+        `CHATBATCH_API_TOKENS: token ${i + 1} is ${token.length} character${token.length === 1 ? '' : 's'} long; use at least ${MIN_TOKEN_LENGTH} random characters`,
+      );
+    }
+  });
+  return { apiTokens: Object.freeze(tokens), apiTokenWarnings: Object.freeze(warnings) };
+}
+
 /** A configuration error: names every bad variable and the rule it broke. */
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -250,12 +322,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     requestTimeoutMs: e.CHATBATCH_REQUEST_TIMEOUT_MS,
     metricsPort: e.METRICS_PORT,
     apiPort: e.API_PORT,
-    apiTokens: Object.freeze(
-      (e.CHATBATCH_API_TOKENS ?? '')
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    ),
+    ...readApiTokens(e.CHATBATCH_API_TOKENS),
     logLevel: e.LOG_LEVEL,
     retentionSeconds: Math.round(e.CHATBATCH_RETENTION_DAYS * 86_400),
     stalledIntervalMs: e.CHATBATCH_STALLED_INTERVAL_MS,
@@ -272,5 +339,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookMaxAgeSeconds: e.CHATBATCH_WEBHOOK_MAX_AGE,
     webhookAllowPrivate: e.CHATBATCH_WEBHOOK_ALLOW_PRIVATE,
     webhookBackoffMs: e.CHATBATCH_WEBHOOK_BACKOFF_MS,
+    apiRequestTimeoutMs: e.CHATBATCH_API_REQUEST_TIMEOUT_MS,
+    apiBodyIdleMs: e.CHATBATCH_API_BODY_IDLE_MS,
+    apiBodyMinRate: e.CHATBATCH_API_BODY_MIN_RATE,
+    scheduleMinIntervalMs: e.CHATBATCH_SCHEDULE_MIN_INTERVAL,
   });
 }

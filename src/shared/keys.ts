@@ -20,6 +20,8 @@ export interface Keys {
   failed(batchId: string): string;
   /** Set: conversations whose job was set aside while the batch was paused. */
   parked(batchId: string): string;
+  /** Hash: the batch's rejected rows (store/lua-rejected.ts); retention as the batch's hash. */
+  rejected(batchId: string): string;
   /** Prefix of one ingest run's staging keys (see the ingest scripts). */
   readonly stagingPrefix: string;
   /** Hash: ingest runs that may have staged rows, run id → batch id (the watchdog drops dead ones). */
@@ -44,6 +46,8 @@ export interface Keys {
   readonly contactsPrefix: string;
   /** Hash: conversations the watchdog saw without a job at its last sweep, id → `turn:since`. */
   watchdogSuspects(batchId: string): string;
+  /** String: the API's readiness write probe (a timestamp, 10 s TTL). */
+  readonly readyProbe: string;
   /** Hash: a recurring schedule's definition (see producer/schedules). */
   schedule(name: string): string;
   /** Sorted set: schedule names. */
@@ -80,6 +84,7 @@ export function makeKeys(prefix: string): Keys {
     conversation: (b: string, c: string) => `${tag}:c:${b}:${c}`,
     failed: (b: string) => `${tag}:b:${b}:failed`,
     parked: (b: string) => `${tag}:b:${b}:parked`,
+    rejected: (b: string) => `${tag}:b:${b}:rejected`,
     stagingPrefix: `${tag}:staging:`,
     stagingRuns: `${tag}:staging-runs`,
     conversationPrefix: (b: string) => `${tag}:c:${b}:`,
@@ -92,6 +97,7 @@ export function makeKeys(prefix: string): Keys {
     suppressions: `${tag}:suppressions`,
     contactsPrefix: `${tag}:contacts:`,
     watchdogSuspects: (b: string) => `${tag}:b:${b}:suspects`,
+    readyProbe: `${tag}:ready-probe`,
     schedule: (name: string) => `${tag}:schedule:${name}`,
     schedules: `${tag}:schedules`,
     idempotency: (digest: string) => `${tag}:idem:${digest}`,

@@ -30,7 +30,35 @@ const REDACT = [
   '*.Authorization',
   '*.headers.Authorization',
   '*.headers["X-API-Key"]',
+  // ioredis errors carry the command with its arguments (customer text): see serializeError,
+  // which drops them from `err`; this catches an error logged under another key.
+  'command',
+  '*.command',
 ];
+
+/** Nested causes logged per error, at most (a cycle must not loop). */
+const MAX_CAUSES = 5;
+
+/**
+ * What a logged error keeps: its type, message, code, stack and cause, never the other
+ * properties a library hangs on it. ioredis puts the failed command and all its arguments on
+ * `command` (a script's ARGV: customer inputs, variables, replies), and pino's standard
+ * serializer would log every enumerable property.
+ */
+export function serializeError(value: unknown, depth = 0): unknown {
+  if (!(value instanceof Error)) return value;
+  const code = (value as { code?: unknown }).code;
+  const cause = (value as { cause?: unknown }).cause;
+  return {
+    type: value.name,
+    message: value.message,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    stack: value.stack,
+    ...(cause !== undefined && depth < MAX_CAUSES
+      ? { cause: serializeError(cause, depth + 1) }
+      : {}),
+  };
+}
 
 /** The one root logger of a process; pass it down and bind children to batch/conversation. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
@@ -39,6 +67,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { pid: process.pid },
       redact: { paths: REDACT, censor: '[redacted]' },
+      serializers: { err: serializeError, error: serializeError },
     },
     destination,
   );

@@ -97,6 +97,16 @@ export interface BatchStatus {
   nextSendAt?: string | null;
 }
 
+/** A rejected row, as an ingest report lists it and a batch keeps it: never the input text. */
+export interface RejectedRow {
+  /** 1-based line of the file where the record starts (header = line 1); for JSON, null. */
+  line: number | null;
+  /** For JSON submissions: the 0-based index of the conversation in the request. */
+  index?: number;
+  conversationId: string;
+  errors: string[];
+}
+
 /** Longest conversation id (ours, not the vendor's: it names Redis keys and report lines). */
 export const CONVERSATION_ID_MAX_LENGTH = 256;
 

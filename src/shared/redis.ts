@@ -1,5 +1,13 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
-import { isClusterUrl, parseClusterUrl, safeRedisUrl, type ClusterUrl } from './redis-url.js';
+import {
+  isClusterUrl,
+  isSentinelUrl,
+  parseClusterUrl,
+  parseSentinelUrl,
+  safeRedisUrl,
+  type ClusterUrl,
+  type SentinelUrl,
+} from './redis-url.js';
 
 export { safeRedisUrl } from './redis-url.js';
 
@@ -47,8 +55,33 @@ export function clusterOptions(role: ConnectionRole, url: ClusterUrl): ClusterOp
 }
 
 /**
- * Opens (lazily) a connection for `role`: a Redis for `redis://`/`rediss://` URLs, a Redis
- * Cluster client for `redis+cluster://` ones.
+ * Options for a primary found through Redis Sentinel: the role's options, the sentinels and the
+ * monitored name. When the connection to the primary breaks, ioredis asks the sentinels for
+ * the primary again and reconnects. A reply `READONLY` means the connection still points at a
+ * demoted primary (one that lived through the failover): reconnect and send the command
+ * again, which is safe because a refused write did nothing. (ioredis' `failoverDetector` is
+ * not used: its subscriptions to the sentinels outlive `quit()` and keep a process alive.)
+ */
+export function sentinelOptions(role: ConnectionRole, url: SentinelUrl): RedisOptions {
+  return {
+    ...redisOptions(role),
+    sentinels: url.sentinels,
+    name: url.masterName,
+    db: url.db,
+    ...(url.username === undefined ? {} : { username: url.username }),
+    ...(url.password === undefined ? {} : { password: url.password }),
+    ...(url.sentinelUsername === undefined ? {} : { sentinelUsername: url.sentinelUsername }),
+    ...(url.sentinelPassword === undefined ? {} : { sentinelPassword: url.sentinelPassword }),
+    ...(url.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+    reconnectOnError: (error) => (/^READONLY\b/.test(error.message) ? 2 : false),
+    lazyConnect: true,
+  };
+}
+
+/**
+ * Opens (lazily) a connection for `role`: a Redis for `redis://`/`rediss://` URLs, one that
+ * follows the primary through Redis Sentinel for `redis+sentinel://` ones, a Redis Cluster
+ * client for `redis+cluster://` ones.
  *
  * The return type says `Redis` for both, on purpose: the store, the queue and the CLI are typed
  * against `Redis`, and a Cluster serves them unchanged. It has the same command methods (both
@@ -61,6 +94,7 @@ export function clusterOptions(role: ConnectionRole, url: ClusterUrl): ClusterOp
  * shares the hash tag `{prefix}` (keys.ts), so scripts, pipelines and MULTI stay on one slot.
  */
 export function createRedis(url: string, role: ConnectionRole): Redis {
+  if (isSentinelUrl(url)) return new Redis(sentinelOptions(role, parseSentinelUrl(url)));
   if (!isClusterUrl(url)) return new Redis(url, { ...redisOptions(role), lazyConnect: true });
   const parsed = parseClusterUrl(url);
   const cluster = new Cluster(parsed.nodes, clusterOptions(role, parsed));

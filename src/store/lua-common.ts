@@ -47,7 +47,7 @@ local function checkFinished(bkey, now)
   if deferCounts then finishChecks[bkey] = now else finishedCheck(bkey, now) end
 end
 -- Lands deferred counter moves; with ttl, refreshes the retention of each batch touched (its
--- hash and its order list: see keys.ts).
+-- hash, its order list and its rejected rows: see keys.ts).
 local function applyCounts(ttl)
   for bkey, t in pairs(counts) do
     for field, n in pairs(t) do
@@ -56,6 +56,7 @@ local function applyCounts(ttl)
     if ttl then
       redis.call('EXPIRE', bkey, ttl)
       redis.call('EXPIRE', bkey .. ':order', ttl)
+      redis.call('EXPIRE', bkey .. ':rejected', ttl)
     end
   end
   for bkey, now in pairs(finishChecks) do finishedCheck(bkey, now) end

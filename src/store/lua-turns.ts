@@ -138,19 +138,27 @@ return 1
  * Records the final outcome of turn k (completed or failed) and moves the conversation on.
  * Many turns per call, like BEGIN_TURNS.
  * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster).
- * ARGV: 1 retention s, then 11 per turn: conversation key, batch key, failed-set key, fast flag
+ * ARGV: 1 retention s, then 12 per turn: conversation key, batch key, failed-set key, fast flag
  * ('1': the attempt was sent on the fast path, see the turn processor, and began nowhere else),
- * conversation id, k, now, outcome (completed|failed), chatId, chatStatus, result JSON.
+ * conversation id, k, now, outcome (completed|failed), chatId, chatStatus, result JSON, the
+ * previousChatId the request was sent with ('' for none).
  * Returns, per turn, {'next'} (queue turn k+1), {'finished', state, skippedTurns}, {'dup', nextK, state}
  * (recorded already: a retried or replayed call whose first reply was lost),
- * {'cancelled'} or {'gone'}.
+ * {'stale', nextK, state}, {'cancelled'} or {'gone'}.
+ *
+ * 'stale': the store does not expect this reply. Turn k is not the conversation's next turn,
+ * or the request was sent with another previousChatId than the recorded turn k-1's. Neither
+ * happens while Redis keeps what it acknowledged; after a failover that lost the last writes
+ * (asynchronous replication), a worker may come back with a reply from that lost history.
+ * Recording it would break the chain, so nothing changes and the chat stays orphaned upstream.
  */
 export const RECORD_TURNS = `${LUA_COMMON}
-local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, chatStatus, resultJson, ttl)
-  local f = redis.call('HMGET', ckey, 's', 'n', 's' .. k)
+local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, chatStatus, resultJson, sentAfter, ttl)
+  local f = redis.call('HMGET', ckey, 's', 'n', 's' .. k, 'k', k == 1 and 'p' or ('c' .. (k - 1)))
   local s, n, turnState = f[1], tonumber(f[2]), f[3]
   if not s or not n then return {'gone'} end
-  if turnState == 'completed' then return {'dup', redis.call('HGET', ckey, 'k'), s} end
+  if turnState == 'completed' then return {'dup', f[4], s} end
+  if tonumber(f[4]) ~= k or (f[5] or '') ~= sentAfter then return {'stale', f[4], s} end
   if fast == '1' then
     -- Sent on the fast path, without BEGIN_TURNS: count its attempt (unless a fence counted it
     -- already) and start the conversation here (pending -> active), as the begin step would have.
@@ -196,9 +204,10 @@ end
 local ttl = tonumber(ARGV[1])
 local out = {}
 deferCounts = true
-for a = 2, #ARGV, 11 do
+for a = 2, #ARGV, 12 do
   out[#out + 1] = recordTurn(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
-    tonumber(ARGV[a + 5]), ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9], ARGV[a + 10], ttl)
+    tonumber(ARGV[a + 5]), ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9], ARGV[a + 10],
+    ARGV[a + 11], ttl)
 end
 applyCounts(ttl)
 return out

@@ -12,6 +12,7 @@ import { FIND_STUCK } from './lua-watchdog.js';
 import { APPEND_TURN } from './lua-append.js';
 import { IDEMPOTENCY_SWAP } from './lua-idempotency.js';
 import { TAKE_LANE_TAGS } from './lua-lanes.js';
+import { SAVE_REJECTED } from './lua-rejected.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
@@ -31,6 +32,7 @@ const SCRIPTS = {
   cbAppendTurn: { numberOfKeys: 3, lua: APPEND_TURN },
   cbIdempotencySwap: { numberOfKeys: 1, lua: IDEMPOTENCY_SWAP },
   cbTakeLaneTags: { numberOfKeys: 3, lua: TAKE_LANE_TAGS },
+  cbSaveRejected: { numberOfKeys: 1, lua: SAVE_REJECTED },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -41,6 +41,11 @@ export type RecordTurn =
   | { kind: 'finished'; state: string; skippedTurns: number }
   /** Recorded already (this call repeats one whose reply was lost): where the conversation is. */
   | { kind: 'dup'; nextTurn: number; state: string }
+  /**
+   * Not the reply the store expects (another turn is next, or the request was sent from
+   * another chat): one from writes a Redis failover lost. Nothing was recorded.
+   */
+  | { kind: 'stale'; nextTurn: number; state: string }
   | { kind: 'cancelled' }
   | { kind: 'gone' };
 
@@ -232,11 +237,13 @@ export function createTurnStore(deps: {
         result.chatId ?? '',
         result.chatStatus ?? '',
         JSON.stringify(stored),
+        result.previousChatId ?? '',
       ]);
       const kind = reply[0];
       if (kind === 'finished')
         return { kind, state: String(reply[1]), skippedTurns: Number(reply[2]) };
-      if (kind === 'dup') return { kind, nextTurn: Number(reply[1]), state: String(reply[2]) };
+      if (kind === 'dup' || kind === 'stale')
+        return { kind, nextTurn: Number(reply[1]), state: String(reply[2]) };
       if (kind === 'next' || kind === 'cancelled' || kind === 'gone') return { kind };
       throw new Error(`unexpected reply from the turn store: ${String(kind)}`);
     },

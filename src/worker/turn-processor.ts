@@ -92,6 +92,18 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     origin: AttemptOrigin,
   ): Promise<void> {
     const result = await record(batchId, conversationId, turn, outcome, origin);
+    if (result.kind === 'stale') {
+      // A reply from history a Redis failover lost: not recorded (its chat stays orphaned
+      // upstream). The conversation goes on from where the store is.
+      metrics.possibleDuplicates.inc();
+      logger.warn(
+        { batchId, conversationId, turn, nextTurn: result.nextTurn },
+        'reply not recorded: the store no longer expects this turn (lost writes after a Redis failover?)',
+      );
+      if (isUnfinished(result.state))
+        await deps.addNextTurn(batchId, conversationId, result.nextTurn);
+      return;
+    }
     if (result.kind === 'dup') {
       // Our first record went through but its reply was lost (Redis restart, a retried call):
       // the store has the turn, so only make sure the conversation goes on, as on a replay.

@@ -31,6 +31,7 @@ describe('OpenAPI document', () => {
         'GET /v1/batches/{batchId}/conversations',
         'POST /v1/batches/{batchId}/webhooks/retry',
         'GET /v1/batches/{batchId}/conversations/{conversationId}',
+        'GET /v1/batches/{batchId}/rejected',
         'POST /v1/batches/{batchId}/conversations/{conversationId}/turns',
         'GET /v1/schedules',
         'POST /v1/schedules',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyStore } from '../../src/producer/api/idempotency/idempotency-store.js';
+import { idempotencyScope } from '../../src/producer/api/idempotency/idempotent-answer.js';
 import { AUTH, createApiHarness, type ApiHarness } from './api-harness.js';
 import { multipartBody } from './multipart.js';
 
@@ -134,7 +135,8 @@ describe('Idempotency-Key', () => {
 
   it('answers 409 while the first request with the key is still being served', async () => {
     const store = createIdempotencyStore({ redis: h.redis, keys: h.keys });
-    const claim = await store.claim('POST /v1/batches', 'busy-1');
+    const scope = idempotencyScope({ method: 'POST', url: '/v1/batches', headers: AUTH });
+    const claim = await store.claim(scope, 'busy-1');
     expect(claim.kind).toBe('claimed');
     const response = await post('/v1/batches', 'busy-1', {
       agentId: 'a',
@@ -142,7 +144,7 @@ describe('Idempotency-Key', () => {
     });
     expect(response.statusCode).toBe(409);
     expect(response.json().error).toBe('idempotency_in_progress');
-    if (claim.kind === 'claimed') await store.release('POST /v1/batches', 'busy-1', claim.owner);
+    if (claim.kind === 'claimed') await store.release(scope, 'busy-1', claim.owner);
     expect(
       (await post('/v1/batches', 'busy-1', { agentId: 'a', conversations: [{ turns: ['x'] }] }))
         .statusCode,

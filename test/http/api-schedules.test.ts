@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUTH, createApiHarness, type ApiHarness } from './api-harness.js';
+import { multipartBody } from './multipart.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -134,6 +135,20 @@ describe('scheduling over the API', () => {
       await inject('DELETE', `/v1/schedules/${name}`);
   });
 
+  it('refuses a cron that fires more often than the minimum interval (default 1 h)', async () => {
+    const response = await inject('POST', '/v1/schedules', {
+      name: 'every-second',
+      cron: '* * * * * *',
+      csv: CSV,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().message).toBe(
+      'cron: "* * * * * *" fires 1 s apart; the minimum interval between firings is 1 h ' +
+        '(CHATBATCH_SCHEDULE_MIN_INTERVAL)',
+    );
+    expect((await inject('GET', '/v1/schedules')).json().schedules).toEqual([]);
+  });
+
   it('explains a bad schedule (400) and an unknown one (404)', async () => {
     const bad = await inject('POST', '/v1/schedules', { name: 'x', cron: 'every day', csv: CSV });
     expect(bad.statusCode).toBe(400);
@@ -142,5 +157,51 @@ describe('scheduling over the API', () => {
     expect((await inject('DELETE', '/v1/schedules/nope')).statusCode).toBe(404);
     const anonymous = await h.app.inject({ method: 'GET', url: '/v1/schedules' });
     expect(anonymous.statusCode).toBe(401);
+  });
+});
+
+describe('scheduleAt and expireAt must name a real instant', () => {
+  const impossible = ['2026-13-45T99:99:99Z', '2030-02-31T00:00:00Z'];
+
+  it.each(impossible)('JSON fields: %s is a 400 and nothing is created', async (value) => {
+    for (const field of ['scheduleAt', 'expireAt']) {
+      const batchId = `bad-${field}-${value.slice(5, 7)}`;
+      const response = await inject('POST', '/v1/batches', {
+        batchId,
+        agentId: 'ag',
+        [field]: value,
+        conversations: [{ turns: ['x'] }],
+      });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().issues[0].path).toEqual([field]);
+      expect(response.json().message).toContain(value);
+      expect((await inject('GET', `/v1/batches/${batchId}`)).statusCode).toBe(404);
+    }
+  });
+
+  it.each(impossible)('query parameters and form fields: %s is a 400', async (value) => {
+    const query = await h.app.inject({
+      method: 'POST',
+      url: `/v1/batches?batchId=bad-query&scheduleAt=${encodeURIComponent(value)}`,
+      headers: { ...AUTH, 'content-type': 'text/csv' },
+      payload: CSV,
+    });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().issues[0].path).toEqual(['scheduleAt']);
+    const form = multipartBody([
+      { name: 'batchId', value: 'bad-form' },
+      { name: 'expireAt', value },
+      { name: 'file', filename: 'a.csv', content: CSV },
+    ]);
+    const upload = await h.app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      headers: { ...AUTH, ...form.headers },
+      payload: form.payload,
+    });
+    expect(upload.statusCode).toBe(400);
+    expect(upload.json().issues[0].path).toEqual(['expireAt']);
+    for (const id of ['bad-query', 'bad-form'])
+      expect((await inject('GET', `/v1/batches/${id}`)).statusCode).toBe(404);
   });
 });

@@ -83,9 +83,18 @@ describe('scheduling', () => {
   });
 
   it('a recurring schedule fires twice and creates two distinct batches', async () => {
-    pipeline = await createPipeline({ label: 'cron' });
+    // Firings every 2 s: far below the default minimum interval (1 h), so lowered here.
+    pipeline = await createPipeline({
+      label: 'cron',
+      env: { CHATBATCH_SCHEDULE_MIN_INTERVAL: '1s' },
+    });
     const { redis, keys } = pipeline.producer;
-    const schedules = createScheduleService({ redis, keys, connection: redis });
+    const schedules = createScheduleService({
+      redis,
+      keys,
+      connection: redis,
+      minIntervalMs: pipeline.config.scheduleMinIntervalMs,
+    });
     cleanups.push(() => schedules.close());
     const workerRedis = createRedis(pipeline.config.redisUrl, 'worker');
     cleanups.push(() => workerRedis.quit());
@@ -133,5 +142,43 @@ describe('scheduling', () => {
     expect((await pipeline.producer.batchStore.status(ids[0]!))!.conversations.total).toBe(2);
     await schedules.setPaused('daily', true);
     expect((await schedules.list())[0]).toMatchObject({ name: 'daily', paused: true, next: null });
+  });
+
+  it('a stored schedule that fires too often is not run', async () => {
+    pipeline = await createPipeline({ label: 'cron-fast', worker: false });
+    const { redis, keys } = pipeline.producer;
+    // Default minimum interval (1 h); the definition is written as an older version stored it.
+    const schedules = createScheduleService({ redis, keys, connection: redis });
+    cleanups.push(() => schedules.close());
+    await redis.set(
+      keys.schedule('fast'),
+      JSON.stringify({
+        name: 'fast',
+        cron: '* * * * * *',
+        tz: 'UTC',
+        csv,
+        agentId: 'ag',
+        paused: false,
+        createdAt: new Date().toISOString(),
+      }),
+    );
+    const workerRedis = createRedis(pipeline.config.redisUrl, 'worker');
+    cleanups.push(() => workerRedis.quit());
+    const runner = startScheduleRunner({
+      connection: workerRedis,
+      bullPrefix: keys.bullPrefix,
+      schedules,
+      ingest: pipeline.producer.ingestDeps(),
+      logger: createLogger('silent'),
+    });
+    cleanups.push(() => runner.close());
+    const fired = await runner.fire({
+      data: { schedule: 'fast' },
+      opts: {},
+      timestamp: Date.now(),
+    });
+    expect(fired).toBeUndefined();
+    expect((await pipeline.producer.batchStore.list(0, 10)).total).toBe(0);
+    await expect(schedules.setPaused('fast', false)).rejects.toThrow(/minimum interval/);
   });
 });

@@ -168,4 +168,50 @@ describe('secrets', () => {
         expect(text.includes(secret), `${name} holds a secret`).toBe(false);
     }
   }, 120_000);
+
+  it('a password in REDIS_URL (userinfo or ?password=) never shows in any output', async () => {
+    const port = await freePort(); // nothing answers there: every command reports Redis
+    const urls = [
+      `redis://127.0.0.1:${port}/0?password=${API_TOKEN}`,
+      `redis://${API_TOKEN}@127.0.0.1:${port}`,
+      `redis://app:${API_TOKEN}@127.0.0.1:${port}`,
+      `redis+sentinel://:${API_TOKEN}@127.0.0.1:${port}/mymaster?sentinelPassword=${API_TOKEN}`,
+    ];
+    const envOf = (url: string) => ({
+      REDIS_URL: url,
+      CHATBATCH_API_TOKENS: 'x'.repeat(24),
+      LOG_LEVEL: 'debug',
+    });
+    const outputs: [string, string][] = [];
+    await Promise.all(
+      urls.map(async (url) => {
+        const status = await runCli(['status', 'b1'], envOf(url));
+        expect(status.code).toBe(1);
+        expect(status.stderr).toMatch(/cannot reach Redis at .*\*\*\*/);
+        outputs.push([url, `${status.stdout}\n${status.stderr}`]);
+      }),
+    );
+    // The API logs the URL as it starts (two of the forms: each start takes seconds).
+    await Promise.all(
+      urls
+        .filter((url) => /password=|sentinel/.test(url))
+        .map(async (url) => {
+          const api = spawnCli(
+            ['api', '--port', String(await freePort()), '--host', '127.0.0.1'],
+            envOf(url),
+          );
+          processes.push(api);
+          await waitFor(() => /Redis unreachable/.test(api.output()), {
+            timeoutMs: 15_000,
+            what: 'the API to report Redis',
+          });
+          api.child.kill('SIGTERM');
+          await api.exited;
+          outputs.push([`api ${url}`, api.output()]);
+        }),
+    );
+    expect(outputs).toHaveLength(6);
+    for (const [name, text] of outputs)
+      expect(text.includes(API_TOKEN), `${name}: ${text}`).toBe(false);
+  }, 90_000);
 });

@@ -197,11 +197,11 @@ describe('readCsvRows: rows with problems', () => {
     expect(rows).toEqual([expect.objectContaining({ input: 'Zürich 😀', errors: [] })]);
   });
 
-  it('reads a 1 MB cell', async () => {
+  it('reads a 1 MB cell (and reports it over the limits)', async () => {
     const huge = 'x'.repeat(1024 * 1024);
     const rows = await readAll(`input,agent_id,notes\n"${huge}",a,"${huge}"\nnext,a,\n`);
     expect(rows.map((r) => [r.line, r.errors])).toEqual([
-      [2, ['input: longer than 20480 characters']],
+      [2, ['input: longer than 20480 characters', 'notes: longer than 4096 characters']],
       [3, []],
     ]);
     expect(rows[0]?.variables['notes']).toHaveLength(1024 * 1024);

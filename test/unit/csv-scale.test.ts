@@ -25,7 +25,7 @@ describe('readCsvRows: size', () => {
     const input = generatedCsv(
       'input,agent_id,conversation_id,customer_name',
       rowCount,
-      (i) => `"Hello, message ${i}",agent-1,conv-${i % 1000},Name ${i}`,
+      (i) => `"Hello, message ${i}",agent-1,c-${i % 1000},Name ${i}`,
     );
     let count = 0;
     let invalid = 0;
@@ -39,14 +39,14 @@ describe('readCsvRows: size', () => {
     expect(invalid).toBe(0);
     expect(last).toMatchObject({
       line: rowCount + 1,
-      conversationId: `conv-${(rowCount - 1) % 1000}`,
+      conversationId: `c-${(rowCount - 1) % 1000}`,
       input: `Hello, message ${rowCount - 1}`,
       variables: { customer_name: `Name ${rowCount - 1}` },
     });
   });
 
-  it('reads a 10,000-column header', async () => {
-    const names = Array.from({ length: 9_998 }, (_, i) => `var_${i}`);
+  it('reads a 200-column header, the most a file may have', async () => {
+    const names = Array.from({ length: 198 }, (_, i) => `var_${i}`);
     const header = ['input', 'agent_id', ...names].join(',');
     const cells = ['hi', 'a', ...names.map((_, i) => (i % 2 === 0 ? `v${i}` : ''))].join(',');
     const rows: CsvRow[] = [];
@@ -57,8 +57,8 @@ describe('readCsvRows: size', () => {
     }
     expect(rows).toHaveLength(2);
     expect(rows[1]?.errors).toEqual([]);
-    expect(Object.keys(rows[1]?.variables ?? {})).toHaveLength(4_999);
-    expect(rows[1]?.variables['var_9996']).toBe('v9996');
+    expect(Object.keys(rows[1]?.variables ?? {})).toHaveLength(99);
+    expect(rows[1]?.variables['var_196']).toBe('v196');
   });
 
   it('stops on a runaway quote instead of buffering the file', async () => {

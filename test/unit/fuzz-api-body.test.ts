@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   conversationIdOf,
-  duplicateIdIssues,
+  conversationIdIssues,
   jsonConversationRows,
 } from '../../src/producer/api/submit/json-conversations.js';
 import { submitJsonSchema } from '../../src/producer/api/schemas/batches.js';
@@ -69,7 +69,7 @@ describe('API JSON bodies, fuzzed', () => {
         const parsed = submitJsonSchema.safeParse(overTheWire(raw));
         if (!parsed.success) return;
         mapped++;
-        const issues = duplicateIdIssues(parsed.data);
+        const issues = conversationIdIssues(parsed.data);
         const rows = [...jsonConversationRows(parsed.data, parsed.data.agentId ?? undefined)];
         parsed.data.conversations.forEach((c, index) => {
           const own = rows.filter((row) => row.index === index);

@@ -54,4 +54,29 @@ describe('logger redaction', () => {
     expect(line.batchId).toBe('b1');
     expect(line.headers['content-type']).toBe('application/json');
   });
+
+  it('logs an ioredis error without its command arguments, under any key, at any level', () => {
+    const { logger, text } = capture();
+    const customerText = 'My SSN is 078-05-1120';
+    const redisError = Object.assign(new Error('OOM command not allowed when used memory'), {
+      name: 'ReplyError',
+      command: { name: 'evalsha', args: ['sha', '1', 'key', customerText] },
+    });
+    const wrapped = new Error('ingest failed', { cause: redisError });
+    logger.trace({ err: redisError }, 'as err');
+    logger.error({ err: wrapped }, 'as a cause');
+    logger.warn({ error: redisError }, 'as error');
+    logger.info({ failure: redisError }, 'under another key');
+    expect(text()).toContain('OOM command not allowed');
+    expect(text()).not.toContain(customerText);
+    const lines = text()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines[0].err).toMatchObject({
+      type: 'ReplyError',
+      message: expect.stringContaining('OOM'),
+    });
+    expect(lines[1].err.cause).toMatchObject({ type: 'ReplyError' });
+  });
 });

@@ -9,6 +9,7 @@ import type { Metrics } from '../../shared/metrics.js';
 import { VERSION } from '../../shared/version.js';
 import type { AppendStore } from '../../store/append-store.js';
 import type { BatchStore } from '../../store/batch-store.js';
+import type { RejectedStore } from '../../store/rejected-store.js';
 import type { MaintenanceStore } from '../../store/maintenance-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { IngestDeps } from '../ingest.js';
@@ -17,6 +18,9 @@ import type { SuppressionStore } from '../../store/suppression-store.js';
 import type { FailedEvents } from '../../webhooks/failed-events.js';
 import { createBatchControl } from '../batch-control.js';
 import { registerAdmin } from './admin.js';
+import { registerBodyGuard } from './body-guard.js';
+import { createReadinessProbe } from './readiness.js';
+import { registerBrowserPageHeaders } from './page-security.js';
 import { createAuthCheck } from './auth.js';
 import { registerConsole } from './console/serve-console.js';
 import { registerJsonParser } from './content-parsers.js';
@@ -27,6 +31,7 @@ import { ApiError, redisUnavailable } from './errors.js';
 import { createIdempotencyStore } from './idempotency/idempotency-store.js';
 import { registerBatchRoutes } from './routes/batches.js';
 import { registerControlRoutes } from './routes/control.js';
+import { registerRejectedRoute } from './routes/rejected.js';
 import { registerConversationRoutes } from './routes/conversations.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerSubmitRoute } from './submit/submit-route.js';
@@ -44,6 +49,7 @@ export interface ApiServices {
   readonly turnQueue: TurnQueue;
   readonly maintenance: MaintenanceStore;
   readonly appendStore: AppendStore;
+  readonly rejectedStore: RejectedStore;
   readonly schedules: ScheduleService;
   readonly suppressions: SuppressionStore;
   readonly failedWebhooks: FailedEvents;
@@ -51,13 +57,17 @@ export interface ApiServices {
 }
 
 export interface ApiDeps {
-  /** Tokens (`apiTokens`), body limits, retention, webhook URL and secrets. */
+  /** Tokens (`apiTokens`), body limits and timeouts, retention, webhook URL and secrets. */
   config: Pick<
     Config,
     | 'apiTokens'
+    | 'apiTokenWarnings'
     | 'apiJsonLimitBytes'
     | 'apiCsvLimitBytes'
     | 'retentionSeconds'
+    | 'apiRequestTimeoutMs'
+    | 'apiBodyIdleMs'
+    | 'apiBodyMinRate'
     | 'webhookUrl'
     | 'webhookSecrets'
   >;
@@ -75,6 +85,8 @@ export interface ApiDeps {
   idempotencyTtlSeconds?: number;
   /** Folder of the built web console served at `/`. Default: `dist/console` of this package. */
   consoleRoot?: string;
+  /** Largest Idempotency-Key answer kept, in bytes (bigger ones are compacted). Default 256 KiB. */
+  idempotencyMaxBytes?: number;
 }
 
 /** The API cannot start as configured (no token, and no --insecure-no-auth). */
@@ -108,6 +120,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   const { config, services, logger } = deps;
   const { redis } = services;
   assertCanStart(config, deps.insecureNoAuth);
+  for (const warning of config.apiTokenWarnings) logger.warn(warning);
   if (deps.insecureNoAuth) {
     logger.warn(
       'authentication is OFF (--insecure-no-auth): anyone who can reach this port can submit, read and cancel batches',
@@ -119,6 +132,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     batchStore: services.batchStore,
     turnQueue: services.turnQueue,
     appendStore: services.appendStore,
+    rejectedStore: services.rejectedStore,
     ingestDeps: services.ingestDeps(deps.metrics),
     control: createBatchControl({
       batchStore: services.batchStore,
@@ -129,12 +143,15 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
       redis,
       keys: services.keys,
       ttlSeconds: deps.idempotencyTtlSeconds,
+      maxRecordBytes: deps.idempotencyMaxBytes,
     }),
     schedules: services.schedules,
     suppressions: services.suppressions,
     limits: { jsonBytes: config.apiJsonLimitBytes, csvBytes: config.apiCsvLimitBytes },
     webhooks: { defaultUrl: config.webhookUrl, secretSet: config.webhookSecrets.length > 0 },
     failedWebhooks: services.failedWebhooks,
+    readiness: createReadinessProbe({ redis, key: services.keys.readyProbe }),
+    bodyGuard: { idleMs: config.apiBodyIdleMs, minBytesPerSecond: config.apiBodyMinRate },
     newBatchId: deps.newBatchId ?? (() => defaultBatchId(now)),
   };
 
@@ -142,6 +159,14 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: ctx.limits.jsonBytes,
     forceCloseConnections: true,
+    // A whole request, body included, must arrive within this; bodies that trickle are cut
+    // sooner by the body guard. No socket idle timeout (`connectionTimeout`): a long ingest
+    // is silent until it answers. Keep-alive stays fastify's 72 s.
+    requestTimeout: config.apiRequestTimeoutMs,
+    // find-my-way answers 414 past 100 characters of a path parameter, below the id rules
+    // (batch ids up to 128, conversation ids up to 256 characters, percent-encoded here):
+    // the id schemas decide, with a 400 that says which rule.
+    routerOptions: { maxParamLength: 4096 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -151,6 +176,8 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     throw new ApiError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
   });
   registerJsonParser(app, ctx.limits.jsonBytes);
+  registerBodyGuard(app, ctx.bodyGuard);
+  registerBrowserPageHeaders(app);
 
   // Answered here rather than thrown: the bull-board plugin has an error handler of its own.
   const checkAuth = deps.insecureNoAuth ? () => undefined : createAuthCheck(config.apiTokens);
@@ -163,6 +190,7 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
   registerHealthRoutes(app, ctx, deps.metrics.registry);
   registerSubmitRoute(app, ctx);
   registerBatchRoutes(app, ctx);
+  registerRejectedRoute(app, ctx);
   registerControlRoutes(app, ctx);
   registerWebhookRoutes(app, ctx);
   registerConversationRoutes(app, ctx);

@@ -15,7 +15,7 @@ export const NO_BODY_DIGEST = new Fingerprint().part('no-body', '').digest();
 
 /**
  * Replaces fastify's JSON parser, for all routes:
- * - it fingerprints the raw text, so the Idempotency-Key check compares exactly what was sent;
+ * - it fingerprints the raw bytes, so the Idempotency-Key check compares exactly what was sent;
  * - an empty body is no body (`curl -X POST -H 'Content-Type: application/json'` on a control
  *   route is fine);
  * - keys such as `__proto__` stay plain own keys instead of failing the request: docs/reference/contract.md
@@ -28,10 +28,14 @@ export function registerJsonParser(app: FastifyInstance, limitBytes: number): vo
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(
     'application/json',
-    { parseAs: 'string', bodyLimit: limitBytes },
-    (request, text, done) => {
-      const body = String(text);
-      jsonDigests.set(request, new Fingerprint().part('json', body).digest());
+    { parseAs: 'buffer', bodyLimit: limitBytes },
+    (request, raw, done) => {
+      // The fingerprint takes the bytes: decoding turns every byte that is not UTF-8 into
+      // U+FFFD, which the field rules then refuse (field-rules.ts), and two bodies that
+      // differ only there are still two requests.
+      const bytes = raw as Buffer;
+      jsonDigests.set(request, new Fingerprint().part('json', bytes).digest());
+      const body = bytes.toString('utf8');
       if (body.trim() === '') {
         done(null, undefined);
         return;

@@ -4,8 +4,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { BatchStore } from '../../store/batch-store.js';
 import type { AppendStore } from '../../store/append-store.js';
+import type { RejectedStore } from '../../store/rejected-store.js';
 import type { TurnQueue } from '../../shared/turn-queue.js';
 import type { BatchControl } from '../batch-control.js';
+import type { BodyGuardOptions } from './body-guard.js';
+import type { ReadinessProbe } from './readiness.js';
 import type { IngestDeps } from '../ingest.js';
 import type { IdempotencyStore } from './idempotency/idempotency-store.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
@@ -27,6 +30,8 @@ export interface ApiContext {
   batchStore: BatchStore;
   turnQueue: TurnQueue;
   appendStore: AppendStore;
+  /** Each batch's rejected rows. */
+  rejectedStore: RejectedStore;
   /** The one ingest path of CSV files and API bodies (src/producer/ingest.ts). */
   ingestDeps: IngestDeps;
   /** The one batch-control path of CLI and API (src/producer/batch-control.ts). */
@@ -42,6 +47,10 @@ export interface ApiContext {
   webhooks: { defaultUrl: string | undefined; secretSet: boolean };
   /** Webhook events that failed for good (`POST /v1/batches/:id/webhooks/retry`). */
   failedWebhooks: FailedEvents;
+  /** `/readyz`: Redis answers and accepts writes. */
+  readiness: ReadinessProbe;
+  /** How slowly a request body may arrive (body-guard.ts). */
+  bodyGuard: BodyGuardOptions;
   newBatchId(): string;
 }
 

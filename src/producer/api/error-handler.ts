@@ -7,9 +7,11 @@ import {
   ApiError,
   batchNotFound,
   payloadTooLarge,
+  redisRefused,
   redisUnavailable,
   type ApiErrorCode,
 } from './errors.js';
+import { redisRefusal } from '../../shared/redis-refusal.js';
 import { RequestValidationError } from './validation.js';
 
 /** Messages of ioredis and the OS when Redis is away (the producer connection fails fast). */
@@ -81,6 +83,8 @@ export function errorAnswer(
   ) {
     return answer(new ApiError('invalid_request', `multipart body: ${e.message}`));
   }
+  const refusal = redisRefusal(error);
+  if (refusal) return answer(redisRefused(refusal));
   if (ctx.redis.status !== 'ready' || (e.message !== undefined && REDIS_DOWN.test(e.message))) {
     return answer(redisUnavailable());
   }
@@ -101,9 +105,12 @@ export function createErrorHandler(ctx: ErrorContext) {
   return (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const { status, body } = errorAnswer(error, request, ctx);
     if (status >= 500) {
+      // The logger's `err` serializer keeps type, message and stack only: an ioredis error also
+      // carries the command and its arguments, customer text included.
       request.log.error({ err: error, answer: body.error }, 'request failed');
     }
-    if (status === 413) reply.header('connection', 'close');
+    // The rest of the body is not read: the connection cannot carry another request.
+    if (status === 413 || status === 408) reply.header('connection', 'close');
     if (status === 503) reply.header('retry-after', '5');
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   };

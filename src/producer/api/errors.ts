@@ -1,3 +1,5 @@
+import type { RedisRefusal } from '../../shared/redis-refusal.js';
+
 /**
  * The API's coded errors, one catalogue (fastify's `lib/errors.js` style). Every error answer
  * is `{error: code, message, issues?}`; `code` is stable for programs, `message` is for people
@@ -14,11 +16,14 @@ export const API_ERRORS = {
   conversation_closed: 409,
   batch_cancelled: 409,
   idempotency_in_progress: 409,
+  request_timeout: 408,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
   internal: 500,
   redis_unavailable: 503,
+  redis_refuses_writes: 503,
+  redis_full: 507,
 } as const;
 
 export type ApiErrorCode = keyof typeof API_ERRORS;
@@ -50,6 +55,20 @@ export const batchNotFound = (batchId: string) =>
 
 export const redisUnavailable = () =>
   new ApiError('redis_unavailable', 'Redis is unavailable; nothing was changed, try again later');
+
+/** Redis answers but refuses writes (see shared/redis-refusal.ts). */
+export const redisRefused = (refusal: RedisRefusal) =>
+  refusal === 'full'
+    ? new ApiError(
+        'redis_full',
+        'Redis is full (maxmemory) and refuses writes; nothing was changed. ' +
+          'An operator must free memory or raise maxmemory',
+      )
+    : new ApiError(
+        'redis_refuses_writes',
+        'Redis refuses writes (read-only replica or persistence failure); nothing was changed, ' +
+          'try again later',
+      );
 
 export const payloadTooLarge = (what: string, limitBytes: number) =>
   new ApiError(

@@ -1,7 +1,7 @@
 /**
- * What makes a CSV file readable at all: its delimiter, the bytes it may hold, and the size of
- * one record. Row-level rules live in row-builder.ts; the vendor's field limits in
- * src/vendor/chats-api.ts (CHAT_LIMITS).
+ * What makes a CSV file readable at all: its delimiter, its columns and the size of one record.
+ * Row-level rules live in row-builder.ts; the rules of text and variables, shared with JSON
+ * bodies, in ../field-rules.ts; the vendor's field limits in src/vendor/chats-api.ts.
  */
 
 /**
@@ -16,14 +16,10 @@ export function delimiterProblem(delimiter: string): string | undefined {
 }
 
 /**
- * csv-parse decodes each cell's bytes as UTF-8, turning every invalid sequence into U+FFFD, so
- * the character's presence is how bad bytes show. (A file that really contains U+FFFD is flagged
- * too; that character only ever stands for lost text, so rejecting it loses nothing.)
- * On a string with no character above U+00FF, V8 answers this without scanning.
+ * Columns of a header (and so cells of a record): a file that needs more is almost surely not
+ * a contact list, and every row's cost grows with them.
  */
-export function hasReplacementCharacter(text: string): boolean {
-  return text.includes('\uFFFD');
-}
+export const MAX_CSV_COLUMNS = 200;
 
 /**
  * A record larger than this is almost surely a quote left open that swallows the rest of the

@@ -1,6 +1,7 @@
 import { CsvFileError } from './csv-file-error.js';
-import { hasReplacementCharacter } from './file-rules.js';
+import { MAX_CSV_COLUMNS } from './file-rules.js';
 import { nearMissOf } from './near-miss.js';
+import { textProblem, variableNameProblem } from '../field-rules.js';
 
 /** The columns with a meaning of their own; any other header names a dynamic variable. */
 export const KNOWN_COLUMNS = [
@@ -44,8 +45,9 @@ export interface HeaderLayout {
 }
 
 /**
- * Reads the header record. Throws `CsvFileError` for an empty or duplicate name, a name that is
- * not valid UTF-8, or a missing `input` column: any of these makes every row ambiguous.
+ * Reads the header record. Throws `CsvFileError` for an empty, duplicate or too long name, a
+ * name that is not valid UTF-8, more than MAX_CSV_COLUMNS columns, or a missing `input` column:
+ * any of these makes every row ambiguous (or every row too costly).
  */
 export function parseHeaderLayout(
   cells: readonly string[],
@@ -67,11 +69,16 @@ export function parseHeaderLayout(
   const variableNames: string[] = [];
   const variableColumnByName = new Map<string, number>();
 
+  // The parser keeps one cell past the limit (cell-cap.ts), enough to know it was passed.
+  if (cells.length > MAX_CSV_COLUMNS) fail(`the header has more than ${MAX_CSV_COLUMNS} columns`);
   cells.forEach((cell, position) => {
     const name = cell.trim();
     const column = position + 1;
     if (name === '') fail(`header column ${column} is empty; every column needs a name`);
-    if (hasReplacementCharacter(name)) fail(`header column ${column} is not valid UTF-8`);
+    const textual = textProblem(name);
+    if (textual !== undefined) fail(`header column ${column} is ${textual}`);
+    const problem = variableNameProblem(name);
+    if (problem !== undefined) fail(`header column ${column}: the name ${problem}`);
     const known = asKnownColumn(name);
     if (known !== undefined) {
       if (index[known] !== -1)

@@ -1,6 +1,7 @@
 import { Parser, type CsvError } from 'csv-parse';
 import { CsvFileError } from './csv-file-error.js';
-import { MAX_RECORD_BYTES } from './file-rules.js';
+import { capCellsPerRecord, type CellCap } from './cell-cap.js';
+import { MAX_CSV_COLUMNS, MAX_RECORD_BYTES } from './file-rules.js';
 import { RecordLineLocator, lineBreaksIn } from './record-line-locator.js';
 
 /** The parts of csv-parse's internal state read when a quote is never closed. */
@@ -64,6 +65,8 @@ export class LocatingCsvParser extends Parser {
   private headerLength = 0;
   /** Start line of the last record pushed, good or broken: records come in file order. */
   private lastLine = 0;
+  /** Cells past the header's count (plus one) are counted, not kept: see cell-cap.ts. */
+  private readonly cellCap: CellCap;
 
   constructor(
     private readonly source: string,
@@ -80,6 +83,7 @@ export class LocatingCsvParser extends Parser {
       skip_empty_lines: true,
       max_record_size: MAX_RECORD_BYTES,
     });
+    this.cellCap = capCellsPerRecord(this, MAX_CSV_COLUMNS + 1);
     this.on('skip', (error: CsvError | undefined) => this.recordSkipped(error));
   }
 
@@ -101,7 +105,11 @@ export class LocatingCsvParser extends Parser {
     } else if (Array.isArray(chunk)) {
       this.releaseBroken();
       const cells = chunk as string[];
-      if (this.headerLength === 0) this.headerLength = cells.length;
+      this.cellCap.takeDropped();
+      if (this.headerLength === 0) {
+        this.headerLength = cells.length;
+        this.cellCap.setLimit(cells.length + 1);
+      }
       const line = this.locator.locate(cells, this.info.lines, this.info.empty_lines);
       this.startLines.push(line);
       this.lastLine = line;
@@ -121,7 +129,9 @@ export class LocatingCsvParser extends Parser {
       );
     }
     const emptyLines = numberProperty(error, 'empty_lines');
-    const problem = describeSyntaxError(error, this.headerLength);
+    const dropped =
+      error.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH' ? this.cellCap.takeDropped() : 0;
+    const problem = describeSyntaxError(error, this.headerLength, dropped);
     // A cell-count error comes at the record's end, with its cells: its start line is exact.
     const cells = stringArrayProperty(error, 'record');
     const exactLine =
@@ -218,12 +228,17 @@ function stringArrayProperty(error: CsvError, key: string): string[] | undefined
  * A row-level message for a record csv-parse could not read, in the same "field: problem" shape
  * as the validation messages (the field being `csv`, since no cell can be trusted).
  * @param headerLength number of columns in the header, for the column-count message
+ * @param droppedCells cells of the record that were counted but not kept (see cell-cap.ts)
  */
-export function describeSyntaxError(error: CsvError, headerLength: number): string {
+export function describeSyntaxError(
+  error: CsvError,
+  headerLength: number,
+  droppedCells = 0,
+): string {
   switch (error.code) {
     case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH': {
       const found = Array.isArray(error['record'])
-        ? error['record'].length
+        ? error['record'].length + droppedCells
         : 'a different number of';
       return `csv: ${found} cells, but the header has ${headerLength} columns (is a comma inside a cell not quoted?)`;
     }

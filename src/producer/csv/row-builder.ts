@@ -4,12 +4,19 @@ import { CHAT_LIMITS } from '../../vendor/chats-api.js';
 import { CONVERSATION_ID_MAX_LENGTH, recipientIdProblem } from '../../shared/records.js';
 import type { BrokenRecord } from './locating-parser.js';
 import { isIanaTimeZone } from '../../shared/time-zones.js';
-import { hasReplacementCharacter } from './file-rules.js';
 import type { CsvReadNotes } from './read-notes.js';
 import { splitLine, suspectedSwallowedRows } from './swallowed-rows.js';
 
 /** Conversation ids named in one message about a quote left open; the rest are counted. */
 const MAX_NAMED_CONVERSATIONS = 10;
+import {
+  reservedConversationIdProblem,
+  shown,
+  textProblem,
+  tooManyVariables,
+  VARIABLE_LIMITS,
+  variableValueProblem,
+} from '../field-rules.js';
 
 /**
  * Turns the cells of one record into a `CsvRow`, checking each field on its own. Built once per
@@ -44,6 +51,8 @@ export class RowBuilder {
 
     const conversationCell = readCell(cells, index.conversation_id, 'conversation_id', errors);
     checkMaxLength(conversationCell, CONVERSATION_ID_MAX_LENGTH, 'conversation_id', errors);
+    const reserved = reservedConversationIdProblem(conversationCell);
+    if (reserved !== undefined) errors.push(`conversation_id: ${reserved}`);
 
     const previousChatId =
       readCell(cells, index.previous_chat_id, 'previous_chat_id', errors) || undefined;
@@ -58,7 +67,7 @@ export class RowBuilder {
 
     const timezone = readCell(cells, index.timezone, 'timezone', errors) || undefined;
     if (timezone !== undefined && !isIanaTimeZone(timezone)) {
-      errors.push(`timezone: ${JSON.stringify(timezone)} is not an IANA time zone`);
+      errors.push(`timezone: ${shown(timezone)} is not an IANA time zone`);
     }
 
     return {
@@ -148,18 +157,23 @@ export class RowBuilder {
     // No prototype: a column named `__proto__` becomes an own key instead of a prototype swap.
     const variables = Object.create(null) as Record<string, string>;
     const { variableIndexes, variableNames } = this.layout;
+    let count = 0;
     for (let i = 0; i < variableIndexes.length; i++) {
       const value = (cells[variableIndexes[i] as number] ?? '').trim();
       if (value === '') continue;
       const name = variableNames[i] as string;
-      if (hasReplacementCharacter(value)) errors.push(`${name}: not valid UTF-8`);
+      // Names were checked once, with the header; a value's problem is named by its column.
+      const problem = variableValueProblem(value);
+      if (problem !== undefined) errors.push(`${name}: ${problem}`);
       variables[name] = value;
+      count++;
     }
+    if (count > VARIABLE_LIMITS.perRow) errors.push(tooManyVariables('variables', count));
     return variables;
   }
 }
 
-/** The trimmed cell at `index` ('' when the column is absent), flagging bytes that were not UTF-8. */
+/** The trimmed cell at `index` ('' when the column is absent), flagging text that cannot be sent. */
 function readCell(
   cells: readonly string[],
   index: number,
@@ -168,7 +182,8 @@ function readCell(
 ): string {
   if (index < 0) return '';
   const value = (cells[index] ?? '').trim();
-  if (hasReplacementCharacter(value)) errors.push(`${field}: not valid UTF-8`);
+  const problem = textProblem(value);
+  if (problem !== undefined) errors.push(`${field}: ${problem}`);
   return value;
 }
 

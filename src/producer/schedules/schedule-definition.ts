@@ -39,9 +39,60 @@ export class ScheduleError extends Error {
   }
 }
 
+/** Firings looked at to find the shortest gap of a cron (irregular lists repeat within these). */
+const FIRINGS_CHECKED = 50;
+
+/** `3600000` → `1 h`, `120000` → `2 min`, `2000` → `2 s`. */
+export function formatInterval(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'min'],
+    [1000, 's'],
+  ];
+  for (const [size, unit] of units)
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`;
+  return `${ms} ms`;
+}
+
+/**
+ * Why `cron` fires too often, or undefined: each firing ingests the whole contact list, so a
+ * `* * * * * *` sends every contact a message every second. The next FIRINGS_CHECKED firings
+ * after `now` are computed, and the shortest gap between two must be at least `minIntervalMs`.
+ */
+export function cronIntervalProblem(
+  cron: string,
+  tz: string,
+  minIntervalMs: number,
+  now: number,
+): string | undefined {
+  const firings = CronExpressionParser.parse(cron, { tz, currentDate: new Date(now) });
+  let previous = firings.next().getTime();
+  let shortest = Infinity;
+  for (let i = 1; i < FIRINGS_CHECKED && firings.hasNext(); i++) {
+    const next = firings.next().getTime();
+    shortest = Math.min(shortest, next - previous);
+    previous = next;
+  }
+  if (shortest >= minIntervalMs) return undefined;
+  return (
+    `cron: "${cron}" fires ${formatInterval(shortest)} apart; the minimum interval between ` +
+    `firings is ${formatInterval(minIntervalMs)} (CHATBATCH_SCHEDULE_MIN_INTERVAL)`
+  );
+}
+
+/** What a definition is checked against besides its own fields. */
+export interface ScheduleRules {
+  /** Shortest time between two firings, in ms (CHATBATCH_SCHEDULE_MIN_INTERVAL). */
+  minIntervalMs: number;
+  /** Clock for the firings looked at, in ms. Default Date.now(). */
+  now?: number;
+}
+
 /** Checks a definition before it is stored; throws ScheduleError naming the field. */
 export function validateSchedule(
   definition: Omit<ScheduleDefinition, 'paused' | 'createdAt'>,
+  rules: ScheduleRules,
 ): void {
   if (!SCHEDULE_NAME_PATTERN.test(definition.name)) {
     throw new ScheduleError('name: must be 1-64 characters of letters, digits, "_", "." or "-"');
@@ -55,6 +106,13 @@ export function validateSchedule(
       `cron: "${definition.cron}" is not a cron expression (${(error as Error).message})`,
     );
   }
+  const tooOften = cronIntervalProblem(
+    definition.cron,
+    definition.tz,
+    rules.minIntervalMs,
+    rules.now ?? Date.now(),
+  );
+  if (tooOften !== undefined) throw new ScheduleError(tooOften);
   const bytes = Buffer.byteLength(definition.csv, 'utf8');
   if (bytes > MAX_SCHEDULE_CSV_BYTES) {
     throw new ScheduleError(

@@ -4,7 +4,7 @@ import type { Logger } from '../../shared/logger.js';
 import { retryTransient } from '../../shared/redis-retry.js';
 import { CsvReadNotes, readCsvRows } from '../csv/index.js';
 import { ingestRows, type IngestDeps } from '../ingest.js';
-import { firingBatchId } from './schedule-definition.js';
+import { cronIntervalProblem, firingBatchId } from './schedule-definition.js';
 import { SCHEDULE_QUEUE, type ScheduleService } from './schedule-service.js';
 
 /** How long a firing keeps trying through Redis errors before it fails: 10 minutes. */
@@ -39,6 +39,17 @@ export function createScheduleFiring(
     const definition = await deps.schedules.load(name);
     if (!definition || definition.paused) return undefined;
     const firedAt = job.opts.prevMillis ?? job.timestamp;
+    // A schedule stored before the minimum interval existed (or under a lower one) is not run.
+    const tooOften = cronIntervalProblem(
+      definition.cron,
+      definition.tz,
+      deps.schedules.minIntervalMs,
+      firedAt,
+    );
+    if (tooOften !== undefined) {
+      deps.logger.warn({ schedule: name }, `schedule not fired: ${tooOften}`);
+      return undefined;
+    }
     const batchId = firingBatchId(name, firedAt);
     const notes = new CsvReadNotes();
     const report = await ingestRows(

@@ -34,9 +34,13 @@ export function createScheduleService(deps: {
   keys: Keys;
   connection: ConnectionOptions;
   now?: () => number;
+  /** Shortest time between two firings, in ms (CHATBATCH_SCHEDULE_MIN_INTERVAL). Default 1 h. */
+  minIntervalMs?: number;
 }) {
   const { redis, keys } = deps;
   const now = deps.now ?? Date.now;
+  const minIntervalMs = deps.minIntervalMs ?? 3_600_000;
+  const rules = () => ({ minIntervalMs, now: now() });
   const queue = new Queue(SCHEDULE_QUEUE, { connection: deps.connection, prefix: keys.bullPrefix });
   const key = (name: string) => keys.schedule(name);
   const index = keys.schedules;
@@ -73,10 +77,11 @@ export function createScheduleService(deps: {
   return {
     queue,
     load,
+    minIntervalMs,
 
     /** Creates or replaces a schedule. */
     async add(input: Omit<ScheduleDefinition, 'paused' | 'createdAt'>): Promise<ScheduleSummary> {
-      validateSchedule(input);
+      validateSchedule(input, rules());
       const definition: ScheduleDefinition = {
         ...input,
         paused: false,
@@ -110,6 +115,8 @@ export function createScheduleService(deps: {
     async setPaused(name: string, paused: boolean): Promise<ScheduleSummary> {
       const definition = await load(name);
       if (!definition) throw new ScheduleError(`no such schedule: ${name}`);
+      // A schedule stored before the minimum interval existed is not armed again as it was.
+      if (!paused) validateSchedule(definition, rules());
       definition.paused = paused;
       await redis.set(key(name), JSON.stringify(definition));
       if (paused) await queue.removeJobScheduler(name);

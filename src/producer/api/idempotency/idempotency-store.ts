@@ -38,7 +38,12 @@ export interface IdempotencyStore {
   keepAlive(scope: string, key: string, owner: string): Promise<void>;
   /** How often `keepAlive` must run, in ms. */
   readonly keepAliveMs: number;
+  /** The largest record `complete` keeps, in bytes of JSON; a larger answer is not kept. */
+  readonly maxRecordBytes: number;
 }
+
+/** Answers are kept in Redis for a day: bounded, so a client cannot fill it with big ones. */
+const DEFAULT_MAX_RECORD_BYTES = 256 * 1024;
 
 export function createIdempotencyStore(deps: {
   redis: Redis;
@@ -47,6 +52,8 @@ export function createIdempotencyStore(deps: {
   ttlSeconds?: number;
   /** TTL of a pending claim, in ms (extended every third of it). Default 30000. */
   pendingMs?: number;
+  /** Largest answer kept, in bytes of its JSON record. Default 256 KiB. */
+  maxRecordBytes?: number;
 }): IdempotencyStore {
   const { redis } = deps;
   const ttlMs = (deps.ttlSeconds ?? 86_400) * 1000;
@@ -62,6 +69,7 @@ export function createIdempotencyStore(deps: {
 
   return {
     keepAliveMs: Math.max(100, Math.floor(pendingMs / 3)),
+    maxRecordBytes: deps.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
 
     async claim(scope, key) {
       const k = redisKey(scope, key);

@@ -1,12 +1,27 @@
+import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isBrowserPage, presentedToken } from '../auth.js';
 import { ApiError } from '../errors.js';
-import type { IdempotencyStore } from './idempotency-store.js';
+import type { DoneRecord, IdempotencyStore } from './idempotency-store.js';
 
 /** Visible ASCII, 1–255 characters (what Stripe and the IETF draft accept, in practice). */
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
+
+/**
+ * Where a key is valid: the route (method and path) and the caller. The token is part of it, so
+ * another client that picks the same key (or guesses one) neither replays nor blocks this
+ * client's answer. Only a digest of the token goes into the scope (and Redis).
+ */
+export function idempotencyScope(
+  request: Pick<FastifyRequest, 'method' | 'url' | 'headers'>,
+): string {
+  const token = presentedToken(request.headers.authorization, isBrowserPage(request.url)) ?? '';
+  const caller = createHash('sha256').update(token).digest('hex').slice(0, 32);
+  return `${caller} ${request.method} ${request.url.split('?')[0]}`;
+}
 
 /** A POST's work, split so that a replay can be recognised without doing the work again. */
 export interface IdempotentWork {
@@ -17,6 +32,24 @@ export interface IdempotentWork {
   fingerprint(): Promise<string>;
   /** Does the work; returns the answer and the fingerprint of the request it consumed. */
   execute(): Promise<{ statusCode: number; body: unknown; fingerprint: string }>;
+  /**
+   * A smaller, still truthful answer to keep when the first one is over the store's size limit
+   * (`maxRecordBytes`). Without it, such an answer is not kept and a retry runs the work again.
+   */
+  compact?(body: unknown): unknown;
+}
+
+/** The record to keep for `result`: as answered, compacted, or none when both are too large. */
+function recordToKeep(
+  result: Awaited<ReturnType<IdempotentWork['execute']>>,
+  work: IdempotentWork,
+  maxBytes: number,
+): DoneRecord | undefined {
+  const full: DoneRecord = { state: 'done', ...result };
+  if (Buffer.byteLength(JSON.stringify(full)) <= maxBytes) return full;
+  if (!work.compact) return undefined;
+  const compacted: DoneRecord = { ...full, body: work.compact(result.body) };
+  return Buffer.byteLength(JSON.stringify(compacted)) <= maxBytes ? compacted : undefined;
 }
 
 /**
@@ -42,7 +75,7 @@ export async function answerIdempotently(
       'Idempotency-Key: must be 1-255 visible ASCII characters',
     );
   }
-  const scope = `${request.method} ${request.url.split('?')[0]}`;
+  const scope = idempotencyScope(request);
   const claim = await store.claim(scope, header);
 
   if (claim.kind === 'pending') {
@@ -77,9 +110,13 @@ export async function answerIdempotently(
     clearInterval(timer);
   }
   try {
-    if (result.statusCode < 300) {
-      await store.complete(scope, header, owner, { state: 'done', ...result });
+    const record =
+      result.statusCode < 300 ? recordToKeep(result, work, store.maxRecordBytes) : undefined;
+    if (record) {
+      await store.complete(scope, header, owner, record);
     } else {
+      if (result.statusCode < 300)
+        request.log.warn('answer too large to keep for its Idempotency-Key; a retry runs again');
       await store.release(scope, header, owner);
     }
   } catch (error) {

@@ -3,9 +3,6 @@ import { z } from 'zod';
 import type { ApiContext, ZodApp } from '../context.js';
 import { errorSchema } from '../schemas/common.js';
 
-/** /readyz answers within this, Redis or not, in ms (a probe must not hang). */
-const READY_TIMEOUT_MS = 1000;
-
 /** Health, readiness and metrics: open without a token, they carry no customer data. */
 export function registerHealthRoutes(app: ZodApp, ctx: ApiContext, registry: Registry): void {
   const open = { public: true } as const;
@@ -30,17 +27,22 @@ export function registerHealthRoutes(app: ZodApp, ctx: ApiContext, registry: Reg
       config: open,
       schema: {
         tags: ['health'],
-        summary: 'Redis answers (503 otherwise)',
+        summary: 'Redis answers and accepts writes (503 otherwise; 507 when Redis is full)',
         security: [],
-        response: { 200: z.object({ status: z.literal('ready') }), 503: errorSchema },
+        response: {
+          200: z.object({ status: z.literal('ready') }),
+          503: errorSchema,
+          507: errorSchema,
+        },
       },
     },
     async (_request, reply) => {
-      if (await redisAnswers(ctx)) return { status: 'ready' as const };
-      return reply.code(503).header('retry-after', '5').send({
-        error: 'redis_unavailable',
-        message: 'Redis does not answer',
-      });
+      const problem = await ctx.readiness.check();
+      if (!problem) return { status: 'ready' as const };
+      if (problem.statusCode === 503) reply.header('retry-after', '5');
+      return reply
+        .code(problem.statusCode as 503 | 507)
+        .send({ error: problem.code, message: problem.message });
     },
   );
 
@@ -59,21 +61,4 @@ export function registerHealthRoutes(app: ZodApp, ctx: ApiContext, registry: Reg
     },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   );
-}
-
-async function redisAnswers(ctx: ApiContext): Promise<boolean> {
-  if (ctx.redis.status !== 'ready') return false;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      ctx.redis.ping().then(() => true),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), READY_TIMEOUT_MS);
-      }),
-    ]);
-  } catch {
-    return false;
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { CONTROL_ACTIONS } from '../../batch-control.js';
 import { delimiterFromName } from '../../csv/index.js';
-import { BATCH_ID_PATTERN, BATCH_ID_RULE } from '../../../shared/records.js';
+import { BATCH_ID_RULE } from '../../../shared/records.js';
+import { batchIdSchema } from './ids.js';
+import { sendableText } from './text.js';
 import { batchStatusSchema } from './common.js';
 import { dynamicVariablesSchema } from './variables.js';
 import { scheduleJsonFields, scheduleQueryFields } from './schedule-options.js';
@@ -15,10 +17,7 @@ import { webhookJsonFields, webhookQueryFields } from './webhook-options.js';
  * conversation in the 202 report, as a bad row does (see json-conversations.ts).
  */
 
-const batchId = z
-  .string()
-  .regex(BATCH_ID_PATTERN, `must be ${BATCH_ID_RULE}`)
-  .describe(`batch id, ${BATCH_ID_RULE}; default: a new random id`);
+const batchId = batchIdSchema.describe(`batch id, ${BATCH_ID_RULE}; default: a new random id`);
 
 const queryBoolean = z
   .enum(['true', 'false', '1', '0'])
@@ -39,7 +38,7 @@ const agentIdDescription = 'agent for conversations that name none (1–64 chara
 /** Batch options as query parameters (CSV bodies; for JSON the body's fields win). */
 export const submitQuerySchema = z.object({
   batchId: batchId.optional(),
-  agentId: z.string().optional().describe(agentIdDescription),
+  agentId: sendableText.optional().describe(agentIdDescription),
   delimiter: delimiterSchema
     .optional()
     .describe(
@@ -79,7 +78,7 @@ export const jsonConversationSchema = z
 export const submitJsonSchema = z
   .strictObject({
     batchId: batchId.nullish(),
-    agentId: z.string().nullish().describe(agentIdDescription),
+    agentId: sendableText.nullish().describe(agentIdDescription),
     strict: z.boolean().nullish().describe('enqueue nothing if any conversation is rejected'),
     dryRun: z.boolean().nullish().describe('validate and report, enqueue nothing'),
     frequencyCap: frequencyCapSchema.nullish(),
@@ -121,14 +120,25 @@ export const ingestReportSchema = z
     accepted: z.number().int(),
     rejected: z.number().int(),
     duplicates: z.number().int().describe('conversations the batch held already'),
-    rejectedRows: z.array(
-      z.object({
-        line: z.number().int().nullable().describe('CSV: line where the record starts'),
-        index: z.number().int().optional().describe('JSON: index of the conversation'),
-        conversationId: z.string(),
-        errors: z.array(z.string()),
-      }),
-    ),
+    rejectedRows: z
+      .array(
+        z.object({
+          line: z.number().int().nullable().describe('CSV: line where the record starts'),
+          index: z.number().int().optional().describe('JSON: index of the conversation'),
+          conversationId: z.string(),
+          errors: z.array(z.string()),
+        }),
+      )
+      .describe('the first 1,000 rejected rows, in input order'),
+    rejectedRowsOmitted: z
+      .number()
+      .int()
+      .optional()
+      .describe('rejected rows past the first 1,000; present only when some were left out'),
+    rejectedErrorCounts: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .describe('the omitted rows by error message (at most 100 messages, then "(other errors)")'),
     discarded: z.boolean().describe('nothing was enqueued: dryRun, or strict with a rejection'),
     delimiter: z
       .string()

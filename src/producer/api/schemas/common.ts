@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { API_ERRORS, type ApiErrorCode } from '../errors.js';
+import { BATCH_ID_RULE } from '../../../shared/records.js';
+import { batchIdSchema } from './ids.js';
 
 /**
  * Schemas shared by several routes: the error answer and the records of docs/reference/contract.md (the
@@ -121,7 +123,7 @@ export const turnRecordSchema = z
   });
 
 export const batchIdParams = z.object({
-  batchId: z.string().min(1).describe('batch id'),
+  batchId: batchIdSchema.describe(`batch id (${BATCH_ID_RULE})`),
 });
 
 /** The usual error answers of a batch route. */

@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { CHAT_LIMITS } from '../../../vendor/chats-api.js';
-import { conversationStateSchema, turnRecordSchema } from './common.js';
-import { dynamicVariablesSchema } from './variables.js';
+import { batchIdParams, conversationStateSchema, turnRecordSchema } from './common.js';
+import { conversationIdPathSchema } from './ids.js';
+import { boundedVariablesSchema, sendableText } from './text.js';
 
 export const conversationParams = z.object({
-  batchId: z.string().min(1).describe('batch id'),
-  conversationId: z.string().min(1).describe('conversation id (percent-encoded in the path)'),
+  batchId: batchIdParams.shape.batchId,
+  conversationId: conversationIdPathSchema.describe(
+    'conversation id (percent-encoded in the path)',
+  ),
 });
 
 export const conversationViewSchema = z
@@ -51,13 +54,12 @@ export const conversationListSchema = z
 /** One turn appended to a conversation: a single item, so its rules answer 400 at once. */
 export const appendTurnSchema = z
   .strictObject({
-    input: z
-      .string()
+    input: sendableText
       .trim()
       .min(1, 'must not be empty')
       .max(CHAT_LIMITS.inputMax, `longer than ${CHAT_LIMITS.inputMax} characters`)
       .describe("the customer's next message (1–20,480 characters)"),
-    dynamicVariables: dynamicVariablesSchema
+    dynamicVariables: boundedVariablesSchema
       .nullish()
       .describe("this turn's variables, over the conversation's own"),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InstantError, parseInstant } from '../../../shared/instant.js';
 import {
   parseSendWindow,
   sendWindowFromSpec,
@@ -6,13 +7,19 @@ import {
   type SendWindow,
 } from '../../../shared/send-window.js';
 
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** An ISO-8601 time with a zone, as ms since the epoch. */
+/** An ISO-8601 time with a zone that names a real instant (src/shared/instant.ts), as ms. */
 export const instantSchema = z
   .string()
-  .regex(ISO_WITH_ZONE, 'must be an ISO-8601 time with a zone, e.g. 2026-12-01T09:00:00+01:00')
-  .transform((value) => Date.parse(value));
+  .transform((value, ctx) => {
+    try {
+      return parseInstant(value);
+    } catch (error) {
+      if (!(error instanceof InstantError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+  })
+  .meta({ type: 'string', format: 'date-time' });
 
 function windowFrom(parse: () => SendWindow, ctx: z.RefinementCtx): SendWindow {
   try {

@@ -4,6 +4,12 @@ import { CONVERSATION_ID_MAX_LENGTH, recipientIdProblem } from '../../../shared/
 import type { IngestRow } from '../../ingest.js';
 import type { ApiIssue } from '../errors.js';
 import type { SubmitJson } from '../schemas/batches.js';
+import {
+  reservedConversationIdProblem,
+  shown,
+  textProblem,
+  variableErrors,
+} from '../../field-rules.js';
 
 type JsonConversation = SubmitJson['conversations'][number];
 
@@ -26,20 +32,28 @@ export function conversationIdOf(conversation: JsonConversation, index: number):
 }
 
 /**
- * Two conversations of one request with the same id would be merged into one by the ingest
- * (that is how CSV rows form conversations), so the request is refused as a whole instead.
+ * Conversation ids are keys: two conversations of one request with the same id would be merged
+ * into one by the ingest (that is how CSV rows form conversations), and so would ids that differ
+ * only in text Redis cannot store (lone surrogates, bytes that were not UTF-8, both stored as
+ * U+FFFD). The request is refused as a whole instead.
  */
-export function duplicateIdIssues(body: SubmitJson): ApiIssue[] {
+export function conversationIdIssues(body: SubmitJson): ApiIssue[] {
   const firstIndex = new Map<string, number>();
   const issues: ApiIssue[] = [];
   body.conversations.forEach((conversation, index) => {
     const id = conversationIdOf(conversation, index);
+    const path = ['conversations', index, 'conversationId'];
+    const problem = textProblem(id);
+    if (problem !== undefined) {
+      issues.push({ code: 'custom', path, message: problem });
+      return;
+    }
     const first = firstIndex.get(id);
     if (first === undefined) firstIndex.set(id, index);
     else
       issues.push({
         code: 'custom',
-        path: ['conversations', index, 'conversationId'],
+        path,
         message: `${JSON.stringify(id)} is also the id of conversations[${first}]`,
       });
   });
@@ -92,6 +106,9 @@ export function* jsonConversationRows(
   }
 }
 
+/** Turn problems listed one by one per conversation before the rest are only counted. */
+const MAX_LISTED_TURN_PROBLEMS = 10;
+
 function conversationErrors(
   conversation: JsonConversation,
   conversationId: string,
@@ -104,23 +121,41 @@ function conversationErrors(
   },
 ): string[] {
   const errors: string[] = [];
-  const tooLong = (value: string | undefined, max: number, field: string) => {
-    if (value !== undefined && value.length > max)
-      errors.push(`${field}: longer than ${max} characters`);
+  const check = (value: string | undefined, max: number, field: string) => {
+    if (value === undefined) return;
+    const problem = textProblem(value);
+    if (problem !== undefined) errors.push(`${field}: ${problem}`);
+    else if (value.length > max) errors.push(`${field}: longer than ${max} characters`);
   };
-  tooLong(conversationId, CONVERSATION_ID_MAX_LENGTH, 'conversationId');
+  check(conversationId, CONVERSATION_ID_MAX_LENGTH, 'conversationId');
+  if (blankToUndefined(conversation.conversationId) !== undefined) {
+    const reserved = reservedConversationIdProblem(conversationId);
+    if (reserved !== undefined) errors.push(`conversationId: ${reserved}`);
+  }
   if (fields.agentId === undefined) errors.push('agentId: missing, and the batch has no agentId');
-  tooLong(fields.agentId, CHAT_LIMITS.agentIdMax, 'agentId');
-  tooLong(fields.previousChatId, CHAT_LIMITS.previousChatIdMax, 'previousChatId');
+  check(fields.agentId, CHAT_LIMITS.agentIdMax, 'agentId');
+  check(fields.previousChatId, CHAT_LIMITS.previousChatIdMax, 'previousChatId');
   if (fields.timezone !== undefined && !isIanaTimeZone(fields.timezone))
-    errors.push(`timezone: ${JSON.stringify(fields.timezone)} is not an IANA time zone`);
+    errors.push(`timezone: ${shown(fields.timezone)} is not an IANA time zone`);
   const recipientProblem =
     fields.recipientId === undefined ? undefined : recipientIdProblem(fields.recipientId);
   if (recipientProblem) errors.push(`recipientId: ${recipientProblem}`);
   if (conversation.turns.length === 0) errors.push('turns: at least one turn is required');
+  const before = errors.length;
+  let turnProblems = 0;
   fields.inputs.forEach((input, turn) => {
+    const listed = errors.length;
     if (input === '') errors.push(`turns[${turn}]: must not be empty`);
-    else tooLong(input, CHAT_LIMITS.inputMax, `turns[${turn}]`);
+    else check(input, CHAT_LIMITS.inputMax, `turns[${turn}]`);
+    if (errors.length > listed && ++turnProblems > MAX_LISTED_TURN_PROBLEMS) errors.pop();
   });
+  if (turnProblems > MAX_LISTED_TURN_PROBLEMS) {
+    errors.splice(
+      before + MAX_LISTED_TURN_PROBLEMS,
+      0,
+      `turns: ${turnProblems - MAX_LISTED_TURN_PROBLEMS} more turns with problems`,
+    );
+  }
+  errors.push(...variableErrors(conversation.dynamicVariables ?? {}, 'dynamicVariables'));
   return errors;
 }

@@ -2,10 +2,13 @@ import type { Multipart, MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { BodyMeter, Fingerprint } from './body-meter.js';
 import { ApiError, payloadTooLarge } from '../errors.js';
+import { watchBody, type BodyGuardOptions } from '../body-guard.js';
 import { submitQuerySchema } from '../schemas/batches.js';
 import {
+  asBodyError,
   csvRows,
   drain,
+  readingErrorsAnswered,
   feed,
   ingestOptions,
   type Submission,
@@ -40,10 +43,24 @@ const badForm = (message: string) => new ApiError('invalid_request', `multipart 
 export function multipartSubmission(request: FastifyRequest, ctx: SubmissionContext): Submission {
   const fingerprint = new Fingerprint().part('query', ctx.rawQuery);
   const parts = request.parts({ limits: multipartLimits(ctx.csvLimitBytes) });
+  const slow = slowBodyGuard(request, ctx.bodyGuard);
 
   async function next(): Promise<Multipart | undefined> {
-    const step = await parts.next();
-    return step.done ? undefined : step.value;
+    const step = parts.next();
+    // The first call pipes the request into the parser; only then may it be watched.
+    slow.start();
+    try {
+      const result = await Promise.race([step, slow.failed]);
+      return result.done ? undefined : result.value;
+    } catch (error) {
+      throw asBodyError(error, 'multipart body');
+    }
+  }
+
+  /** The file streams through `meter`, which a slow body destroys too. */
+  function metered(meter: BodyMeter): BodyMeter {
+    slow.onFail((error) => meter.destroy(error));
+    return meter;
   }
 
   /** Reads the option fields up to the file part. */
@@ -62,6 +79,11 @@ export function multipartSubmission(request: FastifyRequest, ctx: SubmissionCont
         throw badForm(
           `unknown field "${part.fieldname}"; fields are ${[...OPTION_FIELDS].join(', ')} and ${FILE_FIELD}`,
         );
+      // Cut to fieldSize by the parser: refused rather than used half.
+      if (part.valueTruncated || part.fieldnameTruncated)
+        throw badForm(
+          `field "${part.fieldname}" is longer than ${multipartLimits(0).fieldSize} bytes`,
+        );
       const value = String(part.value);
       fields[part.fieldname] = value;
       fingerprint.part(`field:${part.fieldname}`, value);
@@ -77,11 +99,14 @@ export function multipartSubmission(request: FastifyRequest, ctx: SubmissionCont
       // A field wins over the query parameter of the same name.
       const given = { ...ctx.query, ...parsed.data };
       const options = ingestOptions(ctx, given);
-      const meter = new BodyMeter(ctx.csvLimitBytes, 'the CSV file', fingerprint);
+      const meter = metered(new BodyMeter(ctx.csvLimitBytes, 'the CSV file', fingerprint));
       feed(file.file, meter);
       const source = file.filename || FILE_FIELD;
       async function* rows() {
-        yield* csvRows(meter, options, given.delimiter, source);
+        yield* readingErrorsAnswered(
+          csvRows(meter, options, given.delimiter, source),
+          'multipart body',
+        );
         if (file.file.truncated) throw payloadTooLarge('the CSV file', ctx.csvLimitBytes);
         if ((await next()) !== undefined)
           throw badForm(`the "${FILE_FIELD}" field must be the last; send the option fields first`);
@@ -91,12 +116,46 @@ export function multipartSubmission(request: FastifyRequest, ctx: SubmissionCont
 
     async fingerprintOnly() {
       const { file } = await readUpToFile();
-      await drain(file.file, new BodyMeter(ctx.csvLimitBytes, 'the CSV file', fingerprint));
+      await drain(
+        file.file,
+        metered(new BodyMeter(ctx.csvLimitBytes, 'the CSV file', fingerprint)),
+      );
       for (let part = await next(); part !== undefined; part = await next()) {
         if (part.type === 'file') await drain(part.file, new BodyMeter(Infinity, '', fingerprint));
         else fingerprint.part(`field:${part.fieldname}`, String(part.value));
       }
       return fingerprint.digest();
+    },
+  };
+}
+
+/**
+ * `watchBody` for a multipart request, which @fastify/multipart reads straight from the
+ * request: `failed` rejects (and `onFail` callbacks run) with the 408 when the body trickles.
+ */
+function slowBodyGuard(request: FastifyRequest, options: BodyGuardOptions) {
+  let started = false;
+  let failure: ApiError | undefined;
+  const callbacks: ((error: ApiError) => void)[] = [];
+  let rejectFailed: (error: ApiError) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    rejectFailed = reject;
+  });
+  failed.catch(() => undefined);
+  return {
+    failed,
+    start() {
+      if (started) return;
+      started = true;
+      watchBody(request.raw, options, (error) => {
+        failure = error;
+        rejectFailed(error);
+        for (const callback of callbacks) callback(error);
+      });
+    },
+    onFail(callback: (error: ApiError) => void) {
+      if (failure) callback(failure);
+      else callbacks.push(callback);
     },
   };
 }

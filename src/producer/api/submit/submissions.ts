@@ -1,8 +1,8 @@
-import type { Readable } from 'node:stream';
-import { CsvReadNotes, readCsvRows } from '../../csv/index.js';
+import { finished, type Readable } from 'node:stream';
+import { CsvFileError, CsvReadNotes, readCsvRows } from '../../csv/index.js';
 import type { IngestOptions, IngestRow } from '../../ingest.js';
 import { BodyMeter, Fingerprint } from './body-meter.js';
-import { duplicateIdIssues, jsonConversationRows } from './json-conversations.js';
+import { conversationIdIssues, jsonConversationRows } from './json-conversations.js';
 import type { SubmitJson, SubmitQuery } from '../schemas/batches.js';
 import { RequestValidationError } from '../validation.js';
 import type { SendWindow } from '../../../shared/send-window.js';
@@ -10,6 +10,7 @@ import type { FrequencyCap } from '../../../shared/frequency-cap.js';
 import type { Priority } from '../../../store/lane-store.js';
 import type { OptInEventType } from '../../../shared/webhook-settings.js';
 import { ApiError } from '../errors.js';
+import type { BodyGuardOptions } from '../body-guard.js';
 
 /**
  * One `POST /v1/batches` body, whatever its content type, as `ingestRows` wants it. Split in two
@@ -37,6 +38,8 @@ export interface SubmissionContext {
   csvLimitBytes: number;
   /** The server's webhook settings: a URL needs a secret to sign with. */
   webhooks: { defaultUrl: string | undefined; secretSet: boolean };
+  /** How slowly a multipart body may arrive (the other bodies are guarded by a hook). */
+  bodyGuard: BodyGuardOptions;
 }
 
 const blankToUndefined = (value: string | null | undefined) => value?.trim() || undefined;
@@ -99,7 +102,7 @@ export function jsonSubmission(
   bodyDigest: string,
   ctx: SubmissionContext,
 ): Submission {
-  const issues = duplicateIdIssues(body);
+  const issues = conversationIdIssues(body);
   if (issues.length > 0) throw new RequestValidationError('body', issues);
   const digest = new Fingerprint().part('query', ctx.rawQuery).part('json', bodyDigest).digest();
   return {
@@ -151,8 +154,43 @@ export function csvRows(
  * request is only left unread; the 413 answer closes the connection.
  */
 export function feed(source: Readable, meter: BodyMeter): void {
-  source.on('error', (error) => meter.destroy(error));
+  // `finished`, not an 'error' listener: a multipart file that failed before we got to it (the
+  // upload ended inside it) is already destroyed, and only `finished` still reports that.
+  finished(source, (error) => {
+    if (error) meter.destroy(error);
+  });
   source.pipe(meter);
+}
+
+/**
+ * Errors met while reading a body (a stream cut short, a multipart part the parser could not
+ * read) are the client's: a 400 `invalid_request` naming `what`, not a 500. Errors that already
+ * have an answer (413, 408, a CSV file error, fastify's coded ones) pass unchanged.
+ */
+export function asBodyError(error: unknown, what: string): unknown {
+  const code = (error as { code?: unknown }).code;
+  if (
+    error instanceof ApiError ||
+    error instanceof CsvFileError ||
+    error instanceof RequestValidationError ||
+    (typeof code === 'string' && code.startsWith('FST_')) ||
+    !(error instanceof Error)
+  ) {
+    return error;
+  }
+  return new ApiError('invalid_request', `${what}: ${error.message}`);
+}
+
+/** The rows of a body, with reading errors turned into 400s (see `asBodyError`). */
+export async function* readingErrorsAnswered<T>(
+  rows: AsyncIterable<T>,
+  what: string,
+): AsyncGenerator<T> {
+  try {
+    yield* rows;
+  } catch (error) {
+    throw asBodyError(error, what);
+  }
 }
 
 /** Reads a stream to its end, dropping the bytes (they only feed a fingerprint on the way). */
@@ -175,7 +213,10 @@ export function rawCsvSubmission(body: Readable, ctx: SubmissionContext): Submis
       feed(body, meter);
       return {
         options,
-        rows: csvRows(meter, options, ctx.query.delimiter, 'CSV body'),
+        rows: readingErrorsAnswered(
+          csvRows(meter, options, ctx.query.delimiter, 'CSV body'),
+          'CSV body',
+        ),
         fingerprint: () => fingerprint.digest(),
       };
     },

@@ -3,6 +3,8 @@ import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ingestRows } from '../../ingest.js';
+import type { IngestReport } from '../../ingest-report.js';
+import { foldRejectedRows } from '../../rejected-rows.js';
 import {
   CSV_MEDIA_TYPES,
   jsonBodyDigest,
@@ -83,6 +85,7 @@ export function registerSubmitRoute(app: ZodApp, ctx: ApiContext): void {
           newBatchId: ctx.newBatchId,
           csvLimitBytes: ctx.limits.csvBytes,
           webhooks: ctx.webhooks,
+          bodyGuard: ctx.bodyGuard,
         };
         const submission = submissionOf(request, submissionContext);
         return answerIdempotently(ctx.idempotency, request, reply, {
@@ -102,6 +105,7 @@ export function registerSubmitRoute(app: ZodApp, ctx: ApiContext): void {
             );
             return { statusCode: 202, body: report, fingerprint: opened.fingerprint() };
           },
+          compact: (body) => foldRejectedRows(body as IngestReport),
         });
       },
     );
