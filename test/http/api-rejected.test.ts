@@ -46,7 +46,11 @@ describe('GET /v1/batches/:batchId/rejected', () => {
     expect(lines(response.body)).toEqual([
       { line: 3, conversationId: 'c2', errors: ['input: must not be empty'] },
       { line: 4, conversationId: 'c3', errors: ['timezone: "Mars/Base" is not an IANA time zone'] },
-      { line: 5, conversationId: 'c4', errors: ['agent_id: empty and no --agent-id given'] },
+      {
+        line: 5,
+        conversationId: 'c4',
+        errors: ["agent_id: empty on the conversation's first row, and no --agent-id given"],
+      },
     ]);
     const stored = JSON.stringify(await h.redis.hgetall(h.keys.rejected('rej-1')));
     expect(stored).not.toContain('HYPERLINK');

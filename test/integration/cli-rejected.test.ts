@@ -36,7 +36,11 @@ describe('chatbatch rejected <batch>', () => {
         .map((line) => JSON.parse(line)),
     ).toEqual([
       { line: 3, conversationId: 'c2', errors: ['input: must not be empty'] },
-      { line: 4, conversationId: 'c3', errors: ['agent_id: empty and no --agent-id given'] },
+      {
+        line: 4,
+        conversationId: 'c3',
+        errors: ["agent_id: empty on the conversation's first row, and no --agent-id given"],
+      },
     ]);
     expect(jsonl.stdout).not.toContain('4111');
 
@@ -46,7 +50,7 @@ describe('chatbatch rejected <batch>', () => {
     expect(await readFile(out, 'utf8')).toBe(
       'line,index,conversationId,errors\n' +
         '3,,c2,input: must not be empty\n' +
-        '4,,c3,agent_id: empty and no --agent-id given\n',
+        '4,,c3,"agent_id: empty on the conversation\'s first row, and no --agent-id given"\n',
     );
   });
 
