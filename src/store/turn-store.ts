@@ -198,9 +198,39 @@ export function createTurnStore(deps: {
     return (await run('cbBeginTurns', args)) as (string | number)[][];
   });
 
-  const recordMany = createCallBatcher<(string | number)[], string[]>(async (calls) => {
-    const args: (string | number)[] = [String(calls[0]![1]), retentionSeconds];
-    for (const c of calls) args.push(...c);
+  interface RecordCall {
+    batchId: string;
+    conversationId: string;
+    turn: number;
+    result: TurnOutcome;
+    fast: boolean;
+  }
+  const recordMany = createCallBatcher<RecordCall, string[]>(async (calls) => {
+    // KEYS[1] only routes the call (Redis Cluster): every key shares the prefix's hash tag.
+    const args: (string | number)[] = [keys.batch(calls[0]!.batchId), retentionSeconds];
+    for (const { batchId, conversationId, turn, result, fast } of calls) {
+      const stored: StoredResult = {
+        p: result.previousChatId,
+        cs: result.chatStatus,
+        rs: result.response,
+        at: new Date(result.completedAt).toISOString(),
+        e: result.error,
+      };
+      args.push(
+        keys.conversation(batchId, conversationId),
+        keys.batch(batchId),
+        keys.failed(batchId),
+        fast ? '1' : '0',
+        conversationId,
+        turn,
+        result.completedAt,
+        result.outcome,
+        result.chatId ?? '',
+        result.chatStatus ?? '',
+        JSON.stringify(stored),
+        result.previousChatId ?? '',
+      );
+    }
     return (await run('cbRecordTurns', args)) as string[][];
   });
 
@@ -218,27 +248,13 @@ export function createTurnStore(deps: {
     },
 
     async record(batchId, conversationId, turn, result, origin = {}) {
-      const stored: StoredResult = {
-        p: result.previousChatId,
-        cs: result.chatStatus,
-        rs: result.response,
-        at: new Date(result.completedAt).toISOString(),
-        e: result.error,
-      };
-      const reply = await recordMany([
-        keys.conversation(batchId, conversationId),
-        keys.batch(batchId),
-        keys.failed(batchId),
-        origin.fast ? '1' : '0',
+      const reply = await recordMany({
+        batchId,
         conversationId,
         turn,
-        result.completedAt,
-        result.outcome,
-        result.chatId ?? '',
-        result.chatStatus ?? '',
-        JSON.stringify(stored),
-        result.previousChatId ?? '',
-      ]);
+        result,
+        fast: origin.fast === true,
+      });
       const kind = reply[0];
       if (kind === 'finished')
         return { kind, state: String(reply[1]), skippedTurns: Number(reply[2]) };
