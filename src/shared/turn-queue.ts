@@ -7,58 +7,32 @@ import { QUEUE_NAME, kickoffJobId, turnJobId, type Keys } from './keys.js';
  * delivery can be sent without the begin step (the worker's fast path): agent, input, the
  * variables as stored (JSON text), previousChatId, the recipient's zone.
  */
-export interface FirstTurnPayload {
-  a: string;
-  i: string;
-  v?: string;
-  p?: string;
-  z?: string;
-}
+const firstTurnPayloadSchema = z.object({
+  a: z.string(),
+  i: z.string(),
+  v: z.string().optional(),
+  p: z.string().optional(),
+  z: z.string().optional(),
+});
+export type FirstTurnPayload = z.infer<typeof firstTurnPayloadSchema>;
 
 /**
  * The payload of a turn job: a pointer into the store, which holds everything else, and for a
  * first turn from an ingest, the request (`f`).
  */
-export interface TurnJob {
-  b: string;
-  c: string;
-  k: number;
-  f?: FirstTurnPayload;
-}
+export const turnJobSchema = z.object({
+  b: z.string().min(1),
+  c: z.string().min(1),
+  k: z.number().int().min(1),
+  f: firstTurnPayloadSchema.optional(),
+});
+export type TurnJob = z.infer<typeof turnJobSchema>;
 
-const isText = (value: unknown): value is string => typeof value === 'string';
-const isOptionalText = (value: unknown) => value === undefined || typeof value === 'string';
-
-/**
- * Checks a job's data (it comes from Redis: untrusted). Hand-written rather than zod: it runs
- * once per turn on the hot path, and this is a tenth of the cost.
- */
+/** A job's data (it comes from Redis: untrusted), or undefined when it is not a turn job. */
 export function parseTurnJob(data: unknown): TurnJob | undefined {
-  if (typeof data !== 'object' || data === null) return undefined;
-  const { b, c, k, f } = data as Record<string, unknown>;
-  if (!isText(b) || b === '' || !isText(c) || c === '') return undefined;
-  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) return undefined;
-  if (f === undefined) return { b, c, k };
-  if (typeof f !== 'object' || f === null) return undefined;
-  const p = f as Record<string, unknown>;
-  if (!isText(p.a) || !isText(p.i) || !isOptionalText(p.v) || !isOptionalText(p.p))
-    return undefined;
-  if (!isOptionalText(p.z)) return undefined;
-  return { b, c, k, f: p as unknown as FirstTurnPayload };
+  const parsed = turnJobSchema.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
 }
-
-/** The job that starts a scheduled batch at its start time (see `scheduleKickoff`). */
-export const KICKOFF_JOB = 'kickoff';
-export const kickoffJobSchema = z.object({ b: z.string().min(1) });
-
-/**
- * The lane of a batch and the BullMQ priorities of its next `count` first turns (their place in
- * the fair lanes: src/store/lua-lanes.ts). Without one, first turns are queued in arrival order.
- */
-export type LaneTagger = (
-  batchId: string,
-  count: number,
-) => Promise<{ lane: string; priorities: number[] }>;
 
 /** Name of the custom backoff strategy the worker registers (settings.backoffStrategy). */
 export const BACKOFF_TYPE = 'chatbatch';
