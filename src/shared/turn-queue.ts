@@ -34,6 +34,19 @@ export function parseTurnJob(data: unknown): TurnJob | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
+/** The job that starts a scheduled batch at its start time (see `scheduleKickoff`). */
+export const KICKOFF_JOB = 'kickoff';
+export const kickoffJobSchema = z.object({ b: z.string().min(1) });
+
+/**
+ * The lane of a batch and the BullMQ priorities of its next `count` first turns (their place in
+ * the fair lanes: src/store/lua-lanes.ts). Without one, first turns are queued in arrival order.
+ */
+export type LaneTagger = (
+  batchId: string,
+  count: number,
+) => Promise<{ lane: string; priorities: number[] }>;
+
 /** Name of the custom backoff strategy the worker registers (settings.backoffStrategy). */
 export const BACKOFF_TYPE = 'chatbatch';
 
