@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the performance suite of issue 6. Every scenario runs the baseline (a minimal
  * raw-BullMQ worker, bench/baseline/) beside chatbatch in the same run, prints the table and
- * writes bench/results/latest.json with the machine it ran on. See README "Performance".
+ * writes bench/results/latest.json with the machine it ran on. See docs/performance.md.
  */
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';

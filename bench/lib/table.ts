@@ -59,7 +59,7 @@ export function textTable(results: readonly ScenarioResult[]): string {
   ].join('\n');
 }
 
-/** The results as a Markdown table (for the README). */
+/** The results as a Markdown table (for docs/performance.md). */
 export function markdownTable(results: readonly ScenarioResult[]): string {
   const escape = (cell: string) => cell.replaceAll('|', '\\|');
   const body = rows(results).map((row) => `| ${row.map(escape).join(' | ')} |`);

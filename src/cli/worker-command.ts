@@ -8,7 +8,7 @@ import { untilStopSignal } from './graceful-stop.js';
 
 /** What `worker --help` lists: the environment a worker reads (flags override two of them). */
 const WORKER_ENVIRONMENT = `
-Environment (the README's Configuration lists every variable):
+Environment (docs/reference/configuration.md lists every variable):
   SIGMAMIND_API_KEY             required: the vendor API key (X-API-Key)
   SIGMAMIND_BASE_URL            vendor URL (default https://api.sigmamind.ai)
   REDIS_URL                     Redis shared by all workers

@@ -1,5 +1,5 @@
 /**
- * The shapes the console reads from the /v1 API (README "HTTP API", the OpenAPI document at
+ * The shapes the console reads from the /v1 API (docs/guides/http-api.md, the OpenAPI document at
  * /docs/json). Written out here because the console is compiled on its own, for the browser.
  */
 

@@ -119,7 +119,7 @@ export function laneText(status: Pick<BatchStatus, 'priority' | 'weight'>): stri
     : priority;
 }
 
-/** The contact rules' error codes (README "Contact rules"), named for people. */
+/** The contact rules' error codes (docs/guides/contact-rules.md), named for people. */
 const CONTACT_RULES: Record<string, { name: string; notice: string }> = {
   suppression_list: {
     name: 'Suppression list',

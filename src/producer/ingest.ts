@@ -95,7 +95,7 @@ const stageErrors = (maxTurns: number): Record<string, string> => ({
 /**
  * The one ingest path for CSV files and API bodies: stage rows in Redis as they stream in,
  * then commit whole conversations (or reject them whole) and enqueue their first turns.
-   * Memory stays flat in the input size: rejected rows are kept for the report within fixed bounds.
+ * Memory stays flat in the input size: rejected rows are kept for the report within fixed bounds.
  *
  * Each commit chunk is one script: a conversation becomes pending, counted and part of the
  * batch's order together, so results, `cancel` and the watchdog see it at once. Its first job is

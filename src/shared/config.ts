@@ -257,6 +257,12 @@ const envSchema = z.object({
   CHATBATCH_WEBHOOK_BACKOFF_MS: int(1, 300_000).default(5000),
 });
 
+/**
+ * The environment variables a chatbatch process reads, in the schema's order. Every one is
+ * listed in docs/reference/configuration.md (test/deploy/docs-reference.test.ts checks it).
+ */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 /** Shorter tokens are warned about: a bearer token should be a long random secret. */
 const MIN_TOKEN_LENGTH = 16;
 

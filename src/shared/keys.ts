@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 
 /**
  * Every Redis key of one prefix, in one place. All of them share the hash tag `{prefix}`
- * so BullMQ's Lua scripts and our multi-key scripts stay on one Redis Cluster slot.
+ * so BullMQ's Lua scripts and our multi-key scripts stay on one Redis Cluster slot. Each builder
+ * is described (type, content, TTL) in docs/reference/redis-layout.md.
  */
 export interface Keys {
   /** The BullMQ `prefix` option: BullMQ builds `{prefix}:turns:*` from it. */
@@ -48,9 +49,9 @@ export interface Keys {
   watchdogSuspects(batchId: string): string;
   /** String: the API's readiness write probe (a timestamp, 10 s TTL). */
   readonly readyProbe: string;
-  /** Hash: a recurring schedule's definition (see producer/schedules). */
+  /** String: a recurring schedule's definition as JSON, its CSV included (see producer/schedules). */
   schedule(name: string): string;
-  /** Sorted set: schedule names. */
+  /** Set: schedule names. */
   readonly schedules: string;
   /** String: an `Idempotency-Key` record; `digest` is a hash of the token scope and the key. */
   idempotency(digest: string): string;
@@ -115,17 +116,17 @@ export function batchIdOfKey(keys: Keys, key: string): string | undefined {
   return key.startsWith(start) && key.length > start.length ? key.slice(start.length) : undefined;
 }
 
+/** The job id of a scheduled batch's kickoff job (see turn-queue.ts). */
+export function kickoffJobId(batchId: string): string {
+  return `k-${createHash('sha1').update(batchId).digest('hex')}`;
+}
+
 /**
  * A deterministic BullMQ job id for a conversation's turn. BullMQ ids must not contain `:`
  * and must not be all digits, and conversation ids are user text, so hash them. SHA-1 in hex
  * because Redis Lua can compute the same (`redis.sha1hex`): the watchdog script checks
  * whether a conversation's job exists without a round trip per conversation.
  */
-/** The job id of a scheduled batch's kickoff job (see turn-queue.ts). */
-export function kickoffJobId(batchId: string): string {
-  return `k-${createHash('sha1').update(batchId).digest('hex')}`;
-}
-
 export function turnJobId(batchId: string, conversationId: string, turn: number): string {
   const digest = createHash('sha1')
     .update(batchId)

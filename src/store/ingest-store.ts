@@ -76,7 +76,6 @@ function firstTurnOf(json: unknown): { firstTurn?: FirstTurnPayload } {
     : {};
 }
 
-
 /** A row's script arguments, in the order the staging scripts read them. */
 function rowArgs(row: StagedRow): (string | number)[] {
   return [

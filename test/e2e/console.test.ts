@@ -13,7 +13,7 @@ import { startConsoleStack, type ConsoleStack } from './helpers/console-stack.js
 
 const TOKEN = 'e2e-console-token-5f2a91';
 /**
- * Screenshots of the main pages: into docs/console/ (the README shows them) when
+ * Screenshots of the main pages: into docs/console/ (docs/guides/web-console.md shows them) when
  * CHATBATCH_SCREENSHOTS=update, else into a scratch folder, so a plain test run leaves the
  * working tree clean.
  */
