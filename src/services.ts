@@ -108,7 +108,13 @@ export async function openServices(
     redis,
     batchStore,
     maintenance: createMaintenanceStore({ redis, keys }),
-    turnStore: createTurnStore({ redis, keys, retentionSeconds }),
+    // Adaptive pacing measures the fleet's accepted rate from the turns it records.
+    turnStore: createTurnStore({
+      redis,
+      keys,
+      retentionSeconds,
+      countAccepted: config.adaptive,
+    }),
     appendStore: createAppendStore({ redis, keys, retentionSeconds }),
     get turnQueue() {
       if (!turnQueue) {

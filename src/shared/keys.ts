@@ -35,6 +35,10 @@ export interface Keys {
   readonly schedules: string;
   /** String: an `Idempotency-Key` record; `digest` is a hash of the token scope and the key. */
   idempotency(digest: string): string;
+  /** Hash: the fleet's adaptive pacing state (src/worker/pacing), written only by Lua. */
+  readonly pacer: string;
+  /** String: turns completed by the whole fleet in one second (epoch s); expires after 10 s. */
+  pacerAccepted(second: number): string;
 }
 
 export const QUEUE_NAME = 'turns';
@@ -57,6 +61,8 @@ export function makeKeys(prefix: string): Keys {
     schedule: (name: string) => `${tag}:schedule:${name}`,
     schedules: `${tag}:schedules`,
     idempotency: (digest: string) => `${tag}:idem:${digest}`,
+    pacer: `${tag}:pacer`,
+    pacerAccepted: (second: number) => `${tag}:pacer:ok:${second}`,
   });
 }
 

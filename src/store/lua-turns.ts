@@ -87,9 +87,28 @@ return 1
 `;
 
 /**
+ * Adaptive pacing (src/worker/pacing) measures the fleet's accepted requests per second: when
+ * the caller passes this second's counter as KEYS[2] (cbRecordTurnsCounted), the completed turns
+ * of the call are added to it. One INCRBY and one EXPIRE per call, no extra round trip.
+ * Reads only the outcome of each turn (ARGV[a + 7]), so it stands apart from recordTurn.
+ */
+const COUNT_ACCEPTED = `
+if KEYS[2] then
+  local accepted = 0
+  for a = 2, #ARGV, 11 do
+    if ARGV[a + 7] == 'completed' then accepted = accepted + 1 end
+  end
+  if accepted > 0 then
+    redis.call('INCRBY', KEYS[2], accepted)
+    redis.call('EXPIRE', KEYS[2], 10)
+  end
+end`;
+
+/**
  * Records the final outcome of turn k (completed or failed) and moves the conversation on.
  * Many turns per call, like BEGIN_TURNS.
- * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster).
+ * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster), 2 (optional) the pacer's
+ * accepted-turns counter of this second (COUNT_ACCEPTED).
  * ARGV: 1 retention s, then 11 per turn: conversation key, batch key, failed-set key, order key,
  * conversation id, k, now, outcome (completed|failed), chatId, chatStatus, result JSON.
  * Returns, per turn, {'next'} (queue turn k+1), {'finished', state, skippedTurns}, {'dup', nextK, state}
@@ -141,6 +160,7 @@ for a = 2, #ARGV, 11 do
     tonumber(ARGV[a + 5]), ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9], ARGV[a + 10], ttl)
 end
 applyCounts(ttl)
+${COUNT_ACCEPTED}
 return out
 `;
 

@@ -11,6 +11,7 @@ import { CANCEL_CONVERSATIONS, RETRY_FAILED, TAKE_PARKED } from './lua-control.j
 import { FIND_STUCK } from './lua-watchdog.js';
 import { APPEND_TURN } from './lua-append.js';
 import { IDEMPOTENCY_SWAP } from './lua-idempotency.js';
+import { PACER_THROTTLE } from './lua-pacer.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
@@ -20,6 +21,8 @@ const SCRIPTS = {
   cbSettleStandalone: { numberOfKeys: 3, lua: SETTLE_STANDALONE },
   cbBeginTurns: { numberOfKeys: 1, lua: BEGIN_TURNS },
   cbRecordTurns: { numberOfKeys: 1, lua: RECORD_TURNS },
+  // The same script with the pacer's per-second counter as KEYS[2] (adaptive pacing on).
+  cbRecordTurnsCounted: { numberOfKeys: 2, lua: RECORD_TURNS },
   cbNoteRetry: { numberOfKeys: 1, lua: NOTE_RETRY },
   cbDeferTurn: { numberOfKeys: 2, lua: DEFER_TURN },
   cbCancelConversations: { numberOfKeys: 1, lua: CANCEL_CONVERSATIONS },
@@ -28,6 +31,7 @@ const SCRIPTS = {
   cbFindStuck: { numberOfKeys: 2, lua: FIND_STUCK },
   cbAppendTurn: { numberOfKeys: 3, lua: APPEND_TURN },
   cbIdempotencySwap: { numberOfKeys: 1, lua: IDEMPOTENCY_SWAP },
+  cbPacerThrottle: { numberOfKeys: 1, lua: PACER_THROTTLE },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

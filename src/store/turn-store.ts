@@ -132,6 +132,11 @@ export function createTurnStore(deps: {
   redis: Redis;
   keys: Keys;
   retentionSeconds: number;
+  /**
+   * Count completed turns per second for adaptive pacing (keys.pacerAccepted), inside the
+   * record call. Default false (CHATBATCH_ADAPTIVE=off counts nothing).
+   */
+  countAccepted?: boolean;
 }): TurnStore {
   const { redis, keys, retentionSeconds } = deps;
   const run = storeScripts(redis);
@@ -160,9 +165,16 @@ export function createTurnStore(deps: {
   });
 
   const recordMany = createCallBatcher<(string | number)[], string[]>(async (calls) => {
-    const args: (string | number)[] = [String(calls[0]![1]), retentionSeconds];
+    const first = calls[0]!;
+    const args: (string | number)[] = [String(first[1])];
+    // The second of the call's first completion (its `completedAt`, index 6) counts them all.
+    if (deps.countAccepted) args.push(keys.pacerAccepted(Math.floor(Number(first[6]) / 1000)));
+    args.push(retentionSeconds);
     for (const c of calls) args.push(...c);
-    return (await run('cbRecordTurns', args)) as string[][];
+    return (await run(
+      deps.countAccepted ? 'cbRecordTurnsCounted' : 'cbRecordTurns',
+      args,
+    )) as string[][];
   });
 
   return {

@@ -19,6 +19,8 @@ import type { MaintenanceStore } from '../store/maintenance-store.js';
 import type { BatchStore } from '../store/batch-store.js';
 import type { TurnStore } from '../store/turn-store.js';
 import { rateLimiterWindow } from './rate-limiter-window.js';
+import { createPacer } from './pacing/pacer.js';
+import { createPacerStore } from '../store/pacer-store.js';
 
 export interface RunningWorker {
   readonly metrics: Metrics;
@@ -103,12 +105,33 @@ export async function startWorker(deps: {
     logger,
     now,
   });
+  // Adaptive pacing: the BullMQ limiter (one counter shared by every worker, read with each
+  // worker's own {max, duration} on every fetch) follows the fleet's pace. Read once before the
+  // first fetch, so a worker that starts during an episode starts at the fleet's rate.
+  const paced: { worker?: Worker } = {};
+  const limiterFor = (rate: number) =>
+    rateLimiterWindow(Number.isFinite(rate) ? rate : UNLIMITED_STARTS_PER_SECOND);
+  const pacer = config.adaptive
+    ? createPacer({
+        store: createPacerStore({ redis, keys }),
+        rateLimit: config.rateLimit,
+        apply: (rate) => {
+          if (paced.worker) paced.worker.opts.limiter = limiterFor(rate);
+        },
+        metrics,
+        logger,
+        now,
+      })
+    : undefined;
+  await pacer?.start();
+
   const processTurn = createTurnProcessor({
     credentials,
     store: services.turnStore,
     addNextTurn: (b, c, k) => turnQueue.addNextTurn(b, c, k),
     createChat: (request) => client.createChat(request),
     rateLimitQueue: (ms) => turnQueue.queue.rateLimit(ms),
+    pacer,
     retryPolicy,
     metrics,
     logger,
@@ -122,7 +145,7 @@ export async function startWorker(deps: {
     connection: redis,
     prefix: keys.bullPrefix,
     concurrency: config.concurrency,
-    limiter: rateLimiterWindow(config.rateLimit || UNLIMITED_STARTS_PER_SECOND),
+    limiter: limiterFor(pacer ? pacer.rate : config.rateLimit || Infinity),
     lockDuration: config.stalledIntervalMs,
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: 1000,
@@ -132,6 +155,7 @@ export async function startWorker(deps: {
     removeOnFail: { count: 0 },
     settings: { backoffStrategy: retryPolicy.backoffStrategy },
   });
+  paced.worker = worker;
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => {
     // Retried attempts are expected (and counted in metrics); permanent failures are logged
@@ -162,7 +186,13 @@ export async function startWorker(deps: {
     );
   }
   logger.info(
-    { concurrency: config.concurrency, rateLimit: config.rateLimit, prefix: config.prefix },
+    {
+      concurrency: config.concurrency,
+      rateLimit: config.rateLimit,
+      adaptive: config.adaptive,
+      ...(pacer?.active ? { pacedRate: Math.round(pacer.rate * 10) / 10 } : {}),
+      prefix: config.prefix,
+    },
     'worker started',
   );
 
@@ -171,6 +201,7 @@ export async function startWorker(deps: {
     metricsPort: metricsServer?.port,
     async close() {
       watchdog.stop();
+      pacer?.stop();
       await worker.close();
       await Promise.allSettled([client.close(), metricsServer?.close()]);
     },

@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import type { Keys } from '../shared/keys.js';
+import { storeScripts } from './scripts.js';
+
+/** The fleet's pacing state (see src/worker/pacing/pace-maths.ts for what each field means). */
+export interface PaceState {
+  /** Decreases so far: the compare-and-set token of the next one. */
+  n: number;
+  /** The level of the last decrease (W_max), starts/s. */
+  wmax: number;
+  /** The rate set by the last decrease, starts/s. */
+  start: number;
+  /** When the last decrease happened, epoch ms. */
+  at: number;
+}
+
+/** One read of what the pacer needs: the state and the fleet's completed turns per second. */
+export interface PaceReading {
+  state: PaceState | undefined;
+  /** Turns completed by the fleet in the reader's current second so far. */
+  thisSecond: number;
+  /** … and in the second before. */
+  previousSecond: number;
+}
+
+export interface PacerStore {
+  /** The state and the counters of `now`'s second and the one before: one round trip. */
+  read(now: number): Promise<PaceReading>;
+  /**
+   * Stores `next` as decrease number `expected.n + 1`, unless another decrease came first.
+   * Returns whether this one was stored, and the state now in Redis.
+   */
+  decrease(
+    expected: PaceState | undefined,
+    next: Omit<PaceState, 'n'>,
+    ttlMs: number,
+  ): Promise<{ applied: boolean; state: PaceState | undefined }>;
+}
+
+/** A state field as written by PACER_THROTTLE, or NaN when missing or not a number. */
+const num = (value: unknown): number =>
+  typeof value === 'string' && value !== '' ? Number(value) : NaN;
+
+/**
+ * The state from its stored fields, or undefined when absent or damaged (a hand edit, a
+ * half-deleted key): a damaged state must not pace the fleet, so it counts as none.
+ */
+export function parsePaceState(fields: readonly unknown[]): PaceState | undefined {
+  const [n, wmax, start, at] = fields.map(num) as [number, number, number, number];
+  const valid =
+    Number.isInteger(n) &&
+    n >= 1 &&
+    wmax > 0 &&
+    start > 0 &&
+    start <= wmax &&
+    Number.isFinite(wmax) &&
+    Number.isFinite(at);
+  return valid ? { n, wmax, start, at } : undefined;
+}
+
+export function createPacerStore(deps: { redis: Redis; keys: Keys }): PacerStore {
+  const { redis, keys } = deps;
+  const run = storeScripts(redis);
+  return {
+    async read(now) {
+      const second = Math.floor(now / 1000);
+      // One slot (every key shares the prefix's hash tag), so a pipeline is one round trip
+      // on a Redis Cluster too.
+      const replies = await redis
+        .pipeline()
+        .hmget(keys.pacer, 'n', 'w', 's', 'at')
+        .get(keys.pacerAccepted(second))
+        .get(keys.pacerAccepted(second - 1))
+        .exec();
+      const values = (replies ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      });
+      return {
+        state: parsePaceState((values[0] as unknown[] | undefined) ?? []),
+        thisSecond: Number(values[1] ?? 0) || 0,
+        previousSecond: Number(values[2] ?? 0) || 0,
+      };
+    },
+    async decrease(expected, next, ttlMs) {
+      const reply = (await run('cbPacerThrottle', [
+        keys.pacer,
+        expected ? String(expected.n) : '',
+        String(next.wmax),
+        String(next.start),
+        String(Math.round(next.at)),
+        Math.max(1, Math.round(ttlMs)),
+      ])) as (string | number)[];
+      return {
+        applied: Number(reply[0]) === 1,
+        state: parsePaceState(reply.slice(1).map(String)),
+      };
+    },
+  };
+}
