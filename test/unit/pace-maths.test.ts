@@ -168,8 +168,12 @@ describe('decideThrottle', () => {
     expect(decideThrottle({ ...quiet, rejectShare: 0.15, noiseShare: 0.1 }, P).kind).toBe(
       'decrease',
     );
-    // Too few attempts to tell: a 429 counts.
-    expect(decideThrottle({ ...quiet, rejectShare: undefined }, P).kind).toBe('decrease');
+    // Too few attempts to tell (a worker that just started): one early 429 sets nothing.
+    expect(decideThrottle({ ...quiet, rejectShare: undefined }, P)).toEqual({
+      kind: 'ignore',
+      reason: 'unsure',
+    });
+    expect(decideThrottle({ ...base, admitted: 4, rejectShare: undefined }, P).kind).toBe('ignore');
   });
 
   it('one decrease per cooldown: a 429 soon after the last decrease changes nothing', () => {

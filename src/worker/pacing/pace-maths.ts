@@ -165,7 +165,10 @@ export interface ThrottleInput {
   currentRate: number;
   /** Requests per second the vendor did not refuse, fleet-wide, over the last second. */
   admitted: number;
-  /** Share of this worker's attempts of the last second answered 429; undefined when too few. */
+  /**
+   * Share of this worker's attempts of the last second answered 429; undefined when they are
+   * too few to tell (a worker that just started sending).
+   */
   rejectShare: number | undefined;
   /** The share of 429s the vendor gives even at a rate it takes (learnt; 0 when unknown). */
   noiseShare: number;
@@ -174,7 +177,7 @@ export interface ThrottleInput {
 }
 
 export type ThrottleDecision =
-  | { kind: 'ignore'; reason: 'cooldown' | 'noise' }
+  | { kind: 'ignore'; reason: 'cooldown' | 'noise' | 'unsure' }
   | {
       kind: 'decrease';
       /** `jump`: to β × the admitted rate (far over capacity); `cubic`: to β × the current rate. */
@@ -186,6 +189,8 @@ export type ThrottleDecision =
  * Whether a 429 lowers the fleet's rate, and to what.
  *
  * - Within the cooldown of the last decrease: nothing (the 429 answers the old pace).
+ * - Too few attempts yet to tell a share (a worker that just started): nothing; the fleet's
+ *   rate over the last second says little either, and one early 429 must not set it.
  * - At most `noiseMargin` above the noise floor: nothing. A vendor that refuses a steady share
  *   whatever the rate would otherwise drive any loss-based pacer to its minimum.
  * - Far over the vendor's capacity (a quarter of our attempts refused, or the vendor admitting
@@ -202,9 +207,10 @@ export function decideThrottle(input: ThrottleInput, p: PaceParams): ThrottleDec
   if (state && now - state.at < p.cooldownMs + input.requestMs) {
     return { kind: 'ignore', reason: 'cooldown' };
   }
+  if (rejectShare === undefined) return { kind: 'ignore', reason: 'unsure' };
   const overloaded =
-    (rejectShare ?? 0) >= p.overloadRejectShare || admitted < p.overloadAdmittedShare * currentRate;
-  if (!overloaded && rejectShare !== undefined && rejectShare <= input.noiseShare + p.noiseMargin) {
+    rejectShare >= p.overloadRejectShare || admitted < p.overloadAdmittedShare * currentRate;
+  if (!overloaded && rejectShare <= input.noiseShare + p.noiseMargin) {
     return { kind: 'ignore', reason: 'noise' };
   }
   if (overloaded) {
@@ -216,7 +222,7 @@ export function decideThrottle(input: ThrottleInput, p: PaceParams): ThrottleDec
       next: { wmax: Math.max(level, start), start, at: now },
     };
   }
-  const sending = admitted / (1 - Math.min(rejectShare ?? 0, 0.99));
+  const sending = admitted / (1 - Math.min(rejectShare, 0.99));
   const level = Math.max(p.minRate, Math.min(currentRate, sending));
   const start = Math.max(p.minRate, p.beta * level);
   return { kind: 'decrease', mode: 'cubic', next: { wmax: level, start, at: now } };

@@ -224,8 +224,10 @@ export function createPacer(deps: PacerDeps): Pacer {
       rejects.note(result);
     },
     throttled(requestMs) {
-      // Within the cooldown of a decrease this worker knows of: nothing to ask Redis.
+      // Within the cooldown of a decrease this worker knows of, or too few attempts yet to
+      // tell a share of refusals: nothing to decide, nothing to ask Redis.
       if (state && now() - state.at < params.cooldownMs + requestMs) return Promise.resolve();
+      if (rejects.refusedShare() === undefined) return Promise.resolve();
       // Concurrent 429s of this worker share one attempt to decrease.
       decreasing ??= decrease(requestMs).finally(() => {
         decreasing = undefined;

@@ -1,8 +1,10 @@
 /** Buckets of the window; shares cover up to the last `BUCKETS × BUCKET_MS`. */
 const BUCKETS = 4;
 const BUCKET_MS = 250;
-/** Fewer attempts than this in a window tell nothing. */
+/** A window with fewer attempts than this tells nothing … */
 const MIN_ATTEMPTS = 10;
+/** … unless this worker has been sending for this many buckets of it (a slow worker). */
+const MIN_SPAN_BUCKETS = 3;
 
 /** How each attempt ended, as far as pacing cares. */
 export type AttemptResult = 'success' | 'refused' | 'other';
@@ -23,15 +25,16 @@ export function createRejectWindow(now: () => number) {
   function totals(windowMs: number) {
     const current = Math.floor(now() / BUCKET_MS);
     const buckets = Math.min(BUCKETS, Math.max(1, Math.round(windowMs / BUCKET_MS)));
-    const t = { attempts: 0, refused: 0, succeeded: 0 };
+    const t = { attempts: 0, refused: 0, succeeded: 0, oldest: current };
     for (const slot of slots) {
-      if (slot.bucket > current - buckets && slot.bucket <= current) {
+      if (slot.bucket > current - buckets && slot.bucket <= current && slot.attempts > 0) {
         t.attempts += slot.attempts;
         t.refused += slot.refused;
         t.succeeded += slot.succeeded;
+        t.oldest = Math.min(t.oldest, slot.bucket);
       }
     }
-    return t;
+    return { ...t, span: current - t.oldest + 1 };
   }
 
   return {
@@ -48,10 +51,14 @@ export function createRejectWindow(now: () => number) {
       if (result === 'refused') slot.refused++;
       else if (result === 'success') slot.succeeded++;
     },
-    /** Share of the attempts of the last `windowMs` (≤ 1 s) answered 429; undefined when too few. */
+    /**
+     * Share of the attempts of the last `windowMs` (≤ 1 s) answered 429; undefined when they
+     * are too few to tell (fewer than 10, made within the last half second).
+     */
     refusedShare(windowMs = 1000): number | undefined {
       const t = totals(windowMs);
-      return t.attempts >= MIN_ATTEMPTS ? t.refused / t.attempts : undefined;
+      const enough = t.attempts >= MIN_ATTEMPTS || (t.attempts > 0 && t.span >= MIN_SPAN_BUCKETS);
+      return enough ? t.refused / t.attempts : undefined;
     },
     /** Share of the last second's admitted (not 429) attempts that succeeded; 1 when too few. */
     successShare(): number {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { createRejectWindow } from '../../src/worker/pacing/reject-window.js';
+
+describe('createRejectWindow', () => {
+  it('gives the share refused over about the last second, none with too few attempts', () => {
+    let now = 10_000;
+    const w = createRejectWindow(() => now);
+    for (let i = 0; i < 9; i++) w.note(i < 3 ? 'refused' : 'success');
+    expect(w.refusedShare()).toBeUndefined();
+    w.note('success');
+    expect(w.refusedShare()).toBeCloseTo(0.3, 6);
+    // A second later those attempts are out of the window.
+    now += 1000;
+    expect(w.refusedShare()).toBeUndefined();
+  });
+
+  it('a worker sending slowly for most of a second has a share after fewer attempts', () => {
+    let now = 40_000;
+    const w = createRejectWindow(() => now);
+    w.note('success');
+    w.note('refused');
+    expect(w.refusedShare()).toBeUndefined();
+    now += 250;
+    w.note('success');
+    now += 250;
+    w.note('success');
+    expect(w.refusedShare()).toBeCloseTo(0.25, 6);
+  });
+
+  it('a shorter window only counts its last buckets', () => {
+    let now = 20_000;
+    const w = createRejectWindow(() => now);
+    for (let i = 0; i < 10; i++) w.note('refused');
+    now += 600;
+    for (let i = 0; i < 10; i++) w.note('success');
+    expect(w.refusedShare(1000)).toBeCloseTo(0.5, 6);
+    expect(w.refusedShare(500)).toBe(0);
+  });
+
+  it('the success share counts only admitted attempts (not the 429s)', () => {
+    const w = createRejectWindow(() => 30_000);
+    for (let i = 0; i < 10; i++) w.note('refused');
+    for (let i = 0; i < 7; i++) w.note('success');
+    for (let i = 0; i < 3; i++) w.note('other');
+    expect(w.successShare()).toBeCloseTo(0.7, 6);
+    // Too few admitted attempts to tell: all of them count as successes.
+    const fresh = createRejectWindow(() => 30_000);
+    fresh.note('other');
+    expect(fresh.successShare()).toBe(1);
+  });
+});
