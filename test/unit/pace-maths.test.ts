@@ -9,8 +9,10 @@ import {
   lastSecondRate,
   paceAt,
   probeRate,
+  refusalsAboveNoise,
   type PaceState,
 } from '../../src/worker/pacing/pace-maths.js';
+import type { Refusals } from '../../src/worker/pacing/reject-window.js';
 
 const T0 = 1_700_000_000_000;
 const state = (wmax: number, start = P.beta * wmax, at = T0, n = 1): PaceState => ({
@@ -124,56 +126,97 @@ describe('lastSecondRate', () => {
   });
 });
 
+describe('refusalsAboveNoise', () => {
+  it('needs refusals beyond the floor by noiseMargin and by two standard deviations', () => {
+    // No known noise: 2 of 100 is within what a 1% floor gives; 4 of 100 is not.
+    expect(refusalsAboveNoise({ attempts: 100, refused: 2 }, 0, P)).toBe(false);
+    expect(refusalsAboveNoise({ attempts: 100, refused: 4 }, 0, P)).toBe(true);
+    // A vendor refusing 10% at random: 5 ± 2 of 50 is noise, 12 of 50 is not.
+    expect(refusalsAboveNoise({ attempts: 50, refused: 7 }, 0.1, P)).toBe(false);
+    expect(refusalsAboveNoise({ attempts: 50, refused: 12 }, 0.1, P)).toBe(true);
+  });
+});
+
 describe('decideThrottle', () => {
   const base = {
     state: undefined,
     now: T0,
     currentRate: 400,
     admitted: 120,
-    rejectShare: 0.5 as number | undefined,
+    activeSeconds: 1,
+    refusals: { attempts: 100, refused: 40 } as Refusals | undefined,
     noiseShare: 0,
     requestMs: 40,
   };
 
-  it('far over capacity (admitted well below the current rate): jumps to β × admitted', () => {
-    expect(decideThrottle({ ...base, rejectShare: 0.05 }, P)).toEqual({
+  it('a saturated vendor (a quarter refused): the level is what it admitted over the last second', () => {
+    expect(decideThrottle(base, P)).toEqual({
       kind: 'decrease',
       mode: 'jump',
       next: { wmax: 120, start: 108, at: T0 },
     });
+    // … even right after the start: a sliding-window vendor admits a second's worth at once.
+    expect(decideThrottle({ ...base, activeSeconds: 0.3 }, P)).toMatchObject({
+      next: { wmax: 120 },
+    });
   });
 
-  it('a quarter of our attempts refused also means far over capacity', () => {
-    const d = decideThrottle({ ...base, currentRate: 130, admitted: 100, rejectShare: 0.3 }, P);
-    expect(d).toMatchObject({ mode: 'jump', next: { wmax: 100, start: 90 } });
+  it('a probe just past the capacity: the level is the rate the fleet sent at (CUBIC’s W_max)', () => {
+    // 117 admitted with 4 of 60 refused: the fleet sent 125.
+    const probe = {
+      ...base,
+      currentRate: 130,
+      admitted: 117,
+      refusals: { attempts: 60, refused: 4 },
+    };
+    const d = decideThrottle(probe, P);
+    expect(d).toMatchObject({ kind: 'decrease', mode: 'cubic', next: { at: T0 } });
+    if (d.kind !== 'decrease') return;
+    expect(d.next.wmax).toBeCloseTo(117 / (1 - 4 / 60), 6);
+    expect(d.next.start).toBeCloseTo((0.9 * 117) / (1 - 4 / 60), 6);
+    // Never above the current pace.
+    expect(decideThrottle({ ...probe, currentRate: 110 }, P)).toMatchObject({
+      next: { wmax: 110, start: 99 },
+    });
   });
 
-  it('just past the capacity: β × the rate the fleet sends at (admitted ÷ share not refused)', () => {
-    const d = decideThrottle({ ...base, currentRate: 130, admitted: 117.6, rejectShare: 0.04 }, P);
-    expect(d).toMatchObject({ mode: 'cubic', next: { wmax: 122.5, start: 110.25 } });
-    // A busy fleet may send less than its pace; never more.
-    const e = decideThrottle({ ...base, currentRate: 110, admitted: 117.6, rejectShare: 0.04 }, P);
-    expect(e).toMatchObject({ mode: 'cubic', next: { wmax: 110, start: 99 } });
+  it('short of saturation, a poor measurement cannot cut below what the vendor takes of the pace', () => {
+    // A fleet that just started: 37 measured, but only 12% of 150/s refused.
+    const early = {
+      ...base,
+      currentRate: 150,
+      admitted: 37,
+      refusals: { attempts: 50, refused: 6 },
+    };
+    expect(decideThrottle(early, P)).toMatchObject({ mode: 'cubic', next: { wmax: 132 } });
   });
 
-  it('a refused share within noiseMargin of the noise floor changes nothing', () => {
+  it('refusals within the noise change nothing', () => {
     const quiet = { ...base, currentRate: 130, admitted: 118 };
-    expect(decideThrottle({ ...quiet, rejectShare: 0.015 }, P)).toEqual({
+    expect(decideThrottle({ ...quiet, refusals: { attempts: 60, refused: 1 } }, P)).toEqual({
       kind: 'ignore',
       reason: 'noise',
     });
-    // A vendor that refuses 10% whatever the rate: learnt as the floor, so 10% is noise…
-    expect(decideThrottle({ ...quiet, rejectShare: 0.1, noiseShare: 0.1 }, P).kind).toBe('ignore');
-    // … but clearly more than the floor is not.
-    expect(decideThrottle({ ...quiet, rejectShare: 0.15, noiseShare: 0.1 }, P).kind).toBe(
+    // A vendor refusing 10% whatever the rate: 10% is its noise …
+    const floor = { ...quiet, noiseShare: 0.1 };
+    expect(decideThrottle({ ...floor, refusals: { attempts: 60, refused: 7 } }, P).kind).toBe(
+      'ignore',
+    );
+    // … but clearly more is not.
+    expect(decideThrottle({ ...floor, refusals: { attempts: 60, refused: 20 } }, P).kind).toBe(
       'decrease',
     );
-    // Too few attempts to tell (a worker that just started): one early 429 sets nothing.
-    expect(decideThrottle({ ...quiet, rejectShare: undefined }, P)).toEqual({
-      kind: 'ignore',
-      reason: 'unsure',
-    });
-    expect(decideThrottle({ ...base, admitted: 4, rejectShare: undefined }, P).kind).toBe('ignore');
+  });
+
+  it('too little evidence (a worker that just started) sets nothing, unless the vendor is saturated', () => {
+    const early = { ...base, refusals: undefined };
+    expect(decideThrottle(early, P)).toEqual({ kind: 'ignore', reason: 'unsure' });
+    const fewRefused = { ...base, activeSeconds: 0.4, refusals: { attempts: 40, refused: 2 } };
+    expect(decideThrottle(fewRefused, P)).toEqual({ kind: 'ignore', reason: 'unsure' });
+    expect(decideThrottle({ ...fewRefused, activeSeconds: 0.8 }, P).kind).toBe('decrease');
+    // One of four refused is a quarter, but too few refusals to call the vendor saturated.
+    const one = { ...base, activeSeconds: 0.4, refusals: { attempts: 4, refused: 1 } };
+    expect(decideThrottle(one, P).kind).toBe('ignore');
   });
 
   it('one decrease per cooldown: a 429 soon after the last decrease changes nothing', () => {
@@ -193,18 +236,17 @@ describe('decideThrottle', () => {
     expect(d).toMatchObject({ mode: 'jump', next: { wmax: P.minRate, start: P.minRate } });
   });
 
-  it('without any limit (Infinity) it jumps to the measured rate', () => {
+  it('without any limit (Infinity) it takes the measured rate', () => {
     const d = decideThrottle({ ...base, currentRate: Infinity, admitted: 700 }, P);
-    expect(d).toMatchObject({ mode: 'jump', next: { wmax: 700, start: 630 } });
+    expect(d).toMatchObject({ next: { wmax: 700, start: 630 } });
   });
 
   it('never raises the rate', () => {
-    const d = decideThrottle({ ...base, currentRate: 10, admitted: 900, rejectShare: 0.9 }, P);
-    expect(d).toMatchObject({ next: { start: 10 } });
+    const d = decideThrottle({ ...base, currentRate: 10, admitted: 900 }, P);
+    expect(d).toMatchObject({ next: { wmax: 10, start: 9 } });
   });
 
   it('against a vendor refusing 10% at any rate, a learnt noise floor holds the rate', () => {
-    // The first 429 decreases; from then on 10% refusals are the floor and change nothing.
     let s: PaceState | undefined;
     let now = T0;
     let noise = 0;
@@ -216,7 +258,8 @@ describe('decideThrottle', () => {
           now,
           currentRate: rate,
           admitted: 0.9 * rate,
-          rejectShare: 0.1,
+          activeSeconds: 1,
+          refusals: { attempts: 50, refused: 5 + (i % 3) },
           noiseShare: noise,
           requestMs: 40,
         },
@@ -224,7 +267,7 @@ describe('decideThrottle', () => {
       );
       if (d.kind === 'decrease') {
         s = { n: (s?.n ?? 0) + 1, ...d.next };
-        noise = 0.1; // what the pacer samples a cooldown later, at the lowered rate
+        noise = 0.1; // what the noise floor learns a cooldown later, at the lowered rate
       }
       now += P.cooldownMs + 100;
       rate = paceAt(s, now, 150, 0.9 * rate, P).rate;

@@ -148,10 +148,14 @@ describe('the pacer', () => {
 
   it('learns the vendor’s noise: 429s at the same share after the slow-down change nothing', async () => {
     const h = harness({ completedPerSecond: 90, rateLimit: 100 });
-    // 10% refused whatever the rate.
+    // 10% refused whatever the rate, spread over time (a decrease needs most of a second).
     const attempts = (n: number) => {
-      for (let i = 0; i < n; i++) h.pacer.noteAttempt(i % 10 === 0 ? 'refused' : 'success');
+      for (let i = 0; i < n; i++) {
+        h.advance(10);
+        h.pacer.noteAttempt(i % 10 === 0 ? 'refused' : 'success');
+      }
     };
+    attempts(50);
     attempts(50);
     await h.pacer.throttled(40);
     expect(h.stored?.n).toBe(1);

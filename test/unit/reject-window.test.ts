@@ -6,12 +6,12 @@ describe('createRejectWindow', () => {
     let now = 10_000;
     const w = createRejectWindow(() => now);
     for (let i = 0; i < 9; i++) w.note(i < 3 ? 'refused' : 'success');
-    expect(w.refusedShare()).toBeUndefined();
+    expect(w.refusals()).toBeUndefined();
     w.note('success');
-    expect(w.refusedShare()).toBeCloseTo(0.3, 6);
+    expect(w.refusals()).toEqual({ attempts: 10, refused: 3 });
     // A second later those attempts are out of the window.
     now += 1000;
-    expect(w.refusedShare()).toBeUndefined();
+    expect(w.refusals()).toBeUndefined();
   });
 
   it('a worker sending slowly for most of a second has a share after fewer attempts', () => {
@@ -19,12 +19,12 @@ describe('createRejectWindow', () => {
     const w = createRejectWindow(() => now);
     w.note('success');
     w.note('refused');
-    expect(w.refusedShare()).toBeUndefined();
+    expect(w.refusals()).toBeUndefined();
     now += 250;
     w.note('success');
     now += 250;
     w.note('success');
-    expect(w.refusedShare()).toBeCloseTo(0.25, 6);
+    expect(w.refusals()).toEqual({ attempts: 4, refused: 1 });
   });
 
   it('a shorter window only counts its last buckets', () => {
@@ -33,8 +33,27 @@ describe('createRejectWindow', () => {
     for (let i = 0; i < 10; i++) w.note('refused');
     now += 600;
     for (let i = 0; i < 10; i++) w.note('success');
-    expect(w.refusedShare(1000)).toBeCloseTo(0.5, 6);
-    expect(w.refusedShare(500)).toBe(0);
+    expect(w.refusals(1000)).toEqual({ attempts: 20, refused: 10 });
+    expect(w.refusals(500)).toEqual({ attempts: 10, refused: 0 });
+  });
+
+  it('tells how much of the last second this worker has been sending', () => {
+    let now = 50_000;
+    const w = createRejectWindow(() => now);
+    w.note('success');
+    now += 300;
+    expect(w.activeSeconds()).toBeCloseTo(0.3, 6);
+    // After a quiet second it starts over.
+    now += 2000;
+    w.note('success');
+    expect(w.activeSeconds()).toBe(0.1);
+    for (let i = 0; i < 8; i++) {
+      now += 250;
+      w.note('success');
+    }
+    expect(w.activeSeconds()).toBe(1);
+    now += 600;
+    expect(w.activeSeconds()).toBe(1);
   });
 
   it('the success share counts only admitted attempts (not the 429s)', () => {

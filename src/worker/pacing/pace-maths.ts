@@ -12,6 +12,7 @@
  *   state is ignored and the workers are back on the fixed limit.
  */
 import type { PaceState } from '../../store/pacer-store.js';
+import type { Refusals } from './reject-window.js';
 
 export type { PaceState };
 
@@ -35,7 +36,7 @@ export interface PaceParams {
    * overshoot. Default 0.1.
    */
   maxGrowthShare: number;
-  /** … but never less than this, in starts/s per second, so small levels still grow. Default 2. */
+  /** … but never less than this, in starts/s per second, so small levels still grow. Default 4. */
   minGrowth: number;
   /** Lowest rate a decrease sets, in starts/s. Default 1. */
   minRate: number;
@@ -49,13 +50,24 @@ export interface PaceParams {
    * concurrent 429s make one decrease. In ms. Default 1000.
    */
   cooldownMs: number;
-  /** Share of a worker's recent attempts answered 429 that means "far over capacity". Default 0.25. */
-  overloadRejectShare: number;
-  /** An admitted rate below this × the current rate also means "far over capacity". Default 0.5. */
-  overloadAdmittedShare: number;
   /**
-   * 429s up to this share above the noise floor (the share the vendor refuses even at a rate it
-   * takes) change nothing. Default 0.02.
+   * Share of a worker's recent attempts answered 429 that means "far over capacity" (with at
+   * least `overloadMinRefused` of them). Default 0.25.
+   */
+  overloadRejectShare: number;
+  /** Fewest 429s in a worker's last second that can lower the rate at all. Default 2. */
+  minRefused: number;
+  /** Fewest 429s that can show "far over capacity". Default 5. */
+  overloadMinRefused: number;
+  /**
+   * Short of "far over capacity", a decrease needs this much of the last second sending (in s):
+   * a few 429s right after a start say little about the rate. Default 0.75.
+   */
+  minEvidenceSeconds: number;
+  /**
+   * 429s beyond the noise floor (the share the vendor refuses even at a rate it takes) count only
+   * above this share of the attempts, and above two standard deviations of the floor. Default
+   * 0.02.
    */
   noiseMargin: number;
 }
@@ -65,13 +77,15 @@ export const DEFAULT_PACE_PARAMS: Readonly<PaceParams> = Object.freeze({
   recoverySeconds: 3,
   minCubic: 0.4,
   maxGrowthShare: 0.1,
-  minGrowth: 2,
+  minGrowth: 4,
   minRate: 1,
   capFactor: 2,
   quietMs: 15_000,
   cooldownMs: 1000,
   overloadRejectShare: 0.25,
-  overloadAdmittedShare: 0.5,
+  minRefused: 2,
+  overloadMinRefused: 5,
+  minEvidenceSeconds: 0.75,
   noiseMargin: 0.02,
 });
 
@@ -163,13 +177,21 @@ export interface ThrottleInput {
   now: number;
   /** The rate this worker applies now (Infinity when there is no limit at all). */
   currentRate: number;
-  /** Requests per second the vendor did not refuse, fleet-wide, over the last second. */
+  /**
+   * Requests the vendor did not refuse over the last second, fleet-wide (per second: counted
+   * over a whole second, however long the fleet has been sending).
+   */
   admitted: number;
   /**
-   * Share of this worker's attempts of the last second answered 429; undefined when they are
-   * too few to tell (a worker that just started sending).
+   * How much of that second this worker has been sending, in s (0.1–1): right after a start,
+   * `admitted ÷ activeSeconds` is the fleet's rate.
    */
-  rejectShare: number | undefined;
+  activeSeconds: number;
+  /**
+   * This worker's attempts of the last second and its 429s; undefined when they are too few to
+   * tell (a worker that just started sending).
+   */
+  refusals: Refusals | undefined;
   /** The share of 429s the vendor gives even at a rate it takes (learnt; 0 when unknown). */
   noiseShare: number;
   /** How long the 429's request took, in ms (widens the cooldown by one round trip). */
@@ -186,46 +208,65 @@ export type ThrottleDecision =
     };
 
 /**
+ * Whether `refusals` are more than the vendor's noise: beyond `noiseShare` by more than
+ * `noiseMargin` of the attempts and two standard deviations of a binomial at that share (a
+ * worker that made 50 attempts against a vendor refusing 10% at random sees 5 ± 2 refusals).
+ */
+export function refusalsAboveNoise(r: Refusals, noiseShare: number, p: PaceParams): boolean {
+  const q = Math.min(Math.max(noiseShare, 0.01), 0.99);
+  const excess = r.refused - r.attempts * noiseShare;
+  return excess > Math.max(p.noiseMargin * r.attempts, 2 * Math.sqrt(r.attempts * q * (1 - q)));
+}
+
+/**
  * Whether a 429 lowers the fleet's rate, and to what.
  *
  * - Within the cooldown of the last decrease: nothing (the 429 answers the old pace).
- * - Too few attempts yet to tell a share (a worker that just started): nothing; the fleet's
- *   rate over the last second says little either, and one early 429 must not set it.
- * - At most `noiseMargin` above the noise floor: nothing. A vendor that refuses a steady share
- *   whatever the rate would otherwise drive any loss-based pacer to its minimum.
- * - Far over the vendor's capacity (a quarter of our attempts refused, or the vendor admitting
- *   less than half the rate we allow): the level is the admitted rate, one step to about the
- *   right rate instead of many small ones.
- * - Otherwise (a probe just past the capacity) as TCP CUBIC: the level is the rate the fleet
- *   sends at (its admitted rate ÷ the share not refused; at most the current pace, which a busy
- *   fleet may not reach) and the rate drops to β × it. Without CUBIC's "fast convergence", which
- *   lowers the level further to make room for other flows: here there are none.
+ * - Too few attempts yet to tell, or short of saturation less than `minEvidenceSeconds` of
+ *   sending (a worker that just started): nothing; one early 429 must not set the fleet's rate.
+ * - A single 429, or no more than the vendor's noise (refusalsAboveNoise): nothing. A vendor that
+ *   refuses a steady share whatever the rate would otherwise drive any loss-based pacer to its
+ *   minimum.
+ * - Otherwise the rate drops to β × a new level, as in CUBIC (without its "fast convergence",
+ *   which makes room for other flows: here there are none). When a quarter of our attempts are
+ *   refused (`jump`) the vendor is saturated: the level is what it admitted over the last second,
+ *   its capacity, however briefly the fleet has been sending (a sliding-window vendor admits a
+ *   second's worth at once). Otherwise (`cubic`, a probe just past the capacity) the level is
+ *   the rate the fleet sent at, CUBIC's W_max, and at least the share not refused of the
+ *   current pace.
  */
 export function decideThrottle(input: ThrottleInput, p: PaceParams): ThrottleDecision {
-  const { state, now, currentRate, admitted, rejectShare } = input;
+  const { state, now, currentRate, admitted, refusals } = input;
   // A decrease stamped slightly ahead of our clock (another host's) is recent too.
   if (state && now - state.at < p.cooldownMs + input.requestMs) {
     return { kind: 'ignore', reason: 'cooldown' };
   }
-  if (rejectShare === undefined) return { kind: 'ignore', reason: 'unsure' };
-  const overloaded =
-    rejectShare >= p.overloadRejectShare || admitted < p.overloadAdmittedShare * currentRate;
-  if (!overloaded && rejectShare <= input.noiseShare + p.noiseMargin) {
+  if (!refusals) return { kind: 'ignore', reason: 'unsure' };
+  if (refusals.refused < p.minRefused || !refusalsAboveNoise(refusals, input.noiseShare, p)) {
     return { kind: 'ignore', reason: 'noise' };
   }
-  if (overloaded) {
-    const level = Math.max(admitted, p.minRate);
-    const start = Math.max(p.minRate, Math.min(p.beta * level, currentRate));
-    return {
-      kind: 'decrease',
-      mode: 'jump',
-      next: { wmax: Math.max(level, start), start, at: now },
-    };
+  const saturated =
+    refusals.refused / refusals.attempts >= p.overloadRejectShare &&
+    refusals.refused >= p.overloadMinRefused;
+  if (!saturated && input.activeSeconds < p.minEvidenceSeconds) {
+    return { kind: 'ignore', reason: 'unsure' };
   }
-  const sending = admitted / (1 - Math.min(rejectShare, 0.99));
-  const level = Math.max(p.minRate, Math.min(currentRate, sending));
-  const start = Math.max(p.minRate, p.beta * level);
-  return { kind: 'decrease', mode: 'cubic', next: { wmax: level, start, at: now } };
+  // Saturated: the vendor's capacity. Otherwise: the rate the fleet sent at (admitted ÷ the
+  // share not refused), CUBIC's W_max, which a vendor refusing at random does not erode; and no
+  // lower than the share not refused of the current pace (what the vendor takes of it), so a
+  // poor measurement (a fleet that just started) cannot cut deep without saturation to show.
+  const share = refusals.refused / refusals.attempts;
+  const sending = admitted / Math.min(1, input.activeSeconds) / (1 - share);
+  const level = Math.max(
+    p.minRate,
+    Math.min(currentRate, saturated ? admitted : Math.max(sending, (1 - share) * currentRate)),
+  );
+  const start = Math.max(p.minRate, Math.min(p.beta * level, currentRate));
+  return {
+    kind: 'decrease',
+    mode: saturated ? 'jump' : 'cubic',
+    next: { wmax: Math.max(level, start), start, at: now },
+  };
 }
 
 /**

@@ -11,7 +11,8 @@ import {
   type Pace,
   type PaceParams,
 } from './pace-maths.js';
-import { createRejectWindow, type AttemptResult } from './reject-window.js';
+import { BUCKET_MS, createRejectWindow, type AttemptResult } from './reject-window.js';
+import { createNoiseFloor } from './noise-floor.js';
 
 /**
  * One worker's side of the fleet's adaptive pace. Until the vendor first answers 429 it does
@@ -63,8 +64,8 @@ const defaultEvery = (ms: number, fn: () => void) => {
   return () => clearInterval(timer);
 };
 
-/** The noise floor's sample after a decrease covers this last stretch, in ms. */
-const NOISE_SAMPLE_MS = 500;
+/** The noise floor learns while the pace is below this share of the last level. */
+const BELOW_LEVEL = 0.98;
 
 /** A rate for logs and the gauge: one decimal. */
 const shown = (rate: number) => (Number.isFinite(rate) ? Math.round(rate * 10) / 10 : 0);
@@ -81,13 +82,7 @@ export function createPacer(deps: PacerDeps): Pacer {
   let state: PaceState | undefined;
   /** The fleet's admitted rate at the last read (caps the probe). */
   let admitted = 0;
-  /**
-   * The share of 429s the vendor gives even at a rate it takes: sampled once per decrease, a
-   * cooldown after it, when the fleet runs below the old rate. Undefined until first sampled.
-   */
-  let noise: number | undefined;
-  /** The decrease (state.n) the noise floor was last sampled after. */
-  let noiseSampledAfter = 0;
+  const noise = createNoiseFloor(params);
   let pace: Pace = { active: false, rate: ceiling };
   let stopPolling: (() => void) | undefined;
   let polling = false;
@@ -103,22 +98,26 @@ export function createPacer(deps: PacerDeps): Pacer {
     logger.warn({ err: (error as Error).message }, message);
   }
 
+  /** The fleet's admitted requests over the last second (see admittedRate). */
   const admittedFrom = (reading: PaceReading, at: number) =>
     admittedRate(
       lastSecondRate(reading.thisSecond, reading.previousSecond, at),
       rejects.successShare(),
     );
 
-  /**
-   * A cooldown after a decrease the fleet runs at the lowered rate: 429s that still come are
-   * the vendor's noise, not our rate (unless so many that the vendor is still overloaded).
-   */
-  function sampleNoise(at: number): void {
-    if (!state || state.n === noiseSampledAfter || at - state.at < params.cooldownMs) return;
-    noiseSampledAfter = state.n;
-    const share = rejects.refusedShare(NOISE_SAMPLE_MS);
-    if (share === undefined || share >= params.overloadRejectShare) return;
-    noise = noise === undefined ? share : (noise + share) / 2;
+  /** The last bucket the noise floor saw. */
+  let noiseObservedBucket = -1;
+
+  /** Feeds the noise floor while the fleet runs below the last level (see noise-floor.ts). */
+  function observeNoise(at: number): void {
+    if (!state || !pace.active || at - state.at < params.cooldownMs) return;
+    if (pace.rate >= BELOW_LEVEL * state.wmax) return;
+    const last = rejects.lastBucket();
+    if (last.bucket <= noiseObservedBucket) return;
+    noiseObservedBucket = last.bucket;
+    // Only a bucket wholly after the cooldown.
+    if (last.bucket * BUCKET_MS < state.at + params.cooldownMs) return;
+    noise.observe(last);
   }
 
   /** Recomputes the pace (from a new reading, if given) and applies it. */
@@ -128,7 +127,7 @@ export function createPacer(deps: PacerDeps): Pacer {
       state = reading.state;
       admitted = admittedFrom(reading, at);
     }
-    sampleNoise(at);
+    observeNoise(at);
     const next = paceAt(state, at, ceiling, admitted, params);
     if (pace.active && !next.active) {
       logger.info(
@@ -167,18 +166,21 @@ export function createPacer(deps: PacerDeps): Pacer {
   async function decrease(requestMs: number): Promise<void> {
     try {
       const at = now();
+      // What the noise floor has not seen yet comes first (429s may come faster than polls).
+      observeNoise(at);
       const reading = await store.read(at);
       const fleetAdmitted = admittedFrom(reading, at);
       const current = paceAt(reading.state, at, ceiling, fleetAdmitted, params).rate;
-      const rejectShare = rejects.refusedShare();
+      const refusals = rejects.refusals();
       const decision = decideThrottle(
         {
           state: reading.state,
           now: at,
           currentRate: current,
           admitted: fleetAdmitted,
-          rejectShare,
-          noiseShare: noise ?? 0,
+          activeSeconds: rejects.activeSeconds(),
+          refusals,
+          noiseShare: noise.share,
           requestMs,
         },
         params,
@@ -193,8 +195,8 @@ export function createPacer(deps: PacerDeps): Pacer {
             to: shown(decision.next.start),
             level: shown(decision.next.wmax),
             admitted: shown(fleetAdmitted),
-            refused: rejectShare === undefined ? null : Math.round(rejectShare * 1000) / 1000,
-            noise: Math.round((noise ?? 0) * 1000) / 1000,
+            refused: refusals ? `${refusals.refused}/${refusals.attempts}` : null,
+            noise: Math.round(noise.share * 1000) / 1000,
             mode: decision.mode,
           },
           'vendor throttled (429): fleet pace lowered',
@@ -227,7 +229,7 @@ export function createPacer(deps: PacerDeps): Pacer {
       // Within the cooldown of a decrease this worker knows of, or too few attempts yet to
       // tell a share of refusals: nothing to decide, nothing to ask Redis.
       if (state && now() - state.at < params.cooldownMs + requestMs) return Promise.resolve();
-      if (rejects.refusedShare() === undefined) return Promise.resolve();
+      if (!rejects.refusals()) return Promise.resolve();
       // Concurrent 429s of this worker share one attempt to decrease.
       decreasing ??= decrease(requestMs).finally(() => {
         decreasing = undefined;

@@ -1,10 +1,16 @@
 /** Buckets of the window; shares cover up to the last `BUCKETS × BUCKET_MS`. */
 const BUCKETS = 4;
-const BUCKET_MS = 250;
+export const BUCKET_MS = 250;
 /** A window with fewer attempts than this tells nothing … */
 const MIN_ATTEMPTS = 10;
 /** … unless this worker has been sending for this many buckets of it (a slow worker). */
 const MIN_SPAN_BUCKETS = 3;
+
+/** Attempts of a window and how many the vendor refused (429). */
+export interface Refusals {
+  attempts: number;
+  refused: number;
+}
 
 /** How each attempt ended, as far as pacing cares. */
 export type AttemptResult = 'success' | 'refused' | 'other';
@@ -15,6 +21,9 @@ export type AttemptResult = 'success' | 'refused' | 'other';
  * the share of the admitted ones that succeeded.
  */
 export function createRejectWindow(now: () => number) {
+  /** When this worker began sending after a quiet second (ms), and its last attempt. */
+  let sendingSince = -Infinity;
+  let lastAttempt = -Infinity;
   const slots = Array.from({ length: BUCKETS }, () => ({
     bucket: -1,
     attempts: 0,
@@ -39,7 +48,10 @@ export function createRejectWindow(now: () => number) {
 
   return {
     note(result: AttemptResult): void {
-      const bucket = Math.floor(now() / BUCKET_MS);
+      const at = now();
+      if (at - lastAttempt > 1000) sendingSince = at;
+      lastAttempt = at;
+      const bucket = Math.floor(at / BUCKET_MS);
       const slot = slots[bucket % BUCKETS]!;
       if (slot.bucket !== bucket) {
         slot.bucket = bucket;
@@ -52,13 +64,28 @@ export function createRejectWindow(now: () => number) {
       else if (result === 'success') slot.succeeded++;
     },
     /**
-     * Share of the attempts of the last `windowMs` (≤ 1 s) answered 429; undefined when they
-     * are too few to tell (fewer than 10, made within the last half second).
+     * Attempts of the last `windowMs` (≤ 1 s) and how many were answered 429; undefined when
+     * they are too few to tell (fewer than 10, all within the last half second).
      */
-    refusedShare(windowMs = 1000): number | undefined {
+    refusals(windowMs = 1000): Refusals | undefined {
       const t = totals(windowMs);
       const enough = t.attempts >= MIN_ATTEMPTS || (t.attempts > 0 && t.span >= MIN_SPAN_BUCKETS);
-      return enough ? t.refused / t.attempts : undefined;
+      return enough ? { attempts: t.attempts, refused: t.refused } : undefined;
+    },
+    /**
+     * How much of the last second this worker has been sending, in s (0.1–1): right after a
+     * start (or a quiet spell) the fleet's counts of the last second cover only that much.
+     */
+    activeSeconds(): number {
+      return Math.min(1, Math.max(0.1, (now() - sendingSince) / 1000));
+    },
+    /** The last complete bucket (250 ms): its number and its attempts. */
+    lastBucket(): { bucket: number } & Refusals {
+      const bucket = Math.floor(now() / BUCKET_MS) - 1;
+      const slot = slots[((bucket % BUCKETS) + BUCKETS) % BUCKETS]!;
+      return slot.bucket === bucket
+        ? { bucket, attempts: slot.attempts, refused: slot.refused }
+        : { bucket, attempts: 0, refused: 0 };
     },
     /** Share of the last second's admitted (not 429) attempts that succeeded; 1 when too few. */
     successShare(): number {
