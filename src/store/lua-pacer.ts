@@ -12,7 +12,8 @@ local cur = redis.call('HMGET', KEYS[1], 'n', 'w', 's', 'at')
 if (cur[1] or '') ~= ARGV[1] then
   return {0, cur[1] or '', cur[2] or '', cur[3] or '', cur[4] or ''}
 end
-local n = tostring((tonumber(cur[1]) or 0) + 1)
+-- A damaged count (never written so by us) restarts at 1.
+local n = tostring(math.floor(tonumber(cur[1]) or 0) + 1)
 redis.call('HSET', KEYS[1], 'n', n, 'w', ARGV[2], 's', ARGV[3], 'at', ARGV[4])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return {1, n, ARGV[2], ARGV[3], ARGV[4]}

@@ -17,6 +17,11 @@ export interface PaceState {
 /** One read of what the pacer needs: the state and the fleet's completed turns per second. */
 export interface PaceReading {
   state: PaceState | undefined;
+  /**
+   * The stored decrease count as written ('' when there is none): the compare-and-set token, so
+   * that a damaged state (read as none) can still be replaced.
+   */
+  token: string;
   /** Turns completed by the fleet in the reader's current second so far. */
   thisSecond: number;
   /** … and in the second before. */
@@ -27,11 +32,11 @@ export interface PacerStore {
   /** The state and the counters of `now`'s second and the one before: one round trip. */
   read(now: number): Promise<PaceReading>;
   /**
-   * Stores `next` as decrease number `expected.n + 1`, unless another decrease came first.
+   * Stores `next` as the next decrease, unless another came first: `token` is the reading's.
    * Returns whether this one was stored, and the state now in Redis.
    */
   decrease(
-    expected: PaceState | undefined,
+    token: string,
     next: Omit<PaceState, 'n'>,
     ttlMs: number,
   ): Promise<{ applied: boolean; state: PaceState | undefined }>;
@@ -76,16 +81,21 @@ export function createPacerStore(deps: { redis: Redis; keys: Keys }): PacerStore
         if (error) throw error;
         return value;
       });
+      const fields = (values[0] as unknown[] | undefined) ?? [];
       return {
-        state: parsePaceState((values[0] as unknown[] | undefined) ?? []),
+        state: parsePaceState(fields),
+        token: typeof fields[0] === 'string' ? fields[0] : '',
         thisSecond: Number(values[1] ?? 0) || 0,
         previousSecond: Number(values[2] ?? 0) || 0,
       };
     },
-    async decrease(expected, next, ttlMs) {
+    async decrease(token, next, ttlMs) {
+      if (![next.wmax, next.start, next.at].every(Number.isFinite)) {
+        throw new RangeError(`pacer: refusing a non-finite state ${JSON.stringify(next)}`);
+      }
       const reply = (await run('cbPacerThrottle', [
         keys.pacer,
-        expected ? String(expected.n) : '',
+        token,
         String(next.wmax),
         String(next.start),
         String(Math.round(next.at)),

@@ -110,8 +110,19 @@ describe('deploy/grafana', () => {
     expect(exprsOf(/^In-flight requests$/)[0]).toContain('chatbatch_inflight_requests');
     expect(exprsOf(/^Queue depth by state$/)[0]).toBe('max by (state) (chatbatch_queue_jobs)');
     expect(exprsOf(/^Rate-limit hits$/)[0]).toContain('chatbatch_rate_limited_total');
+    expect(exprsOf(/^Rate-limit hits$/).join('\n')).toContain('chatbatch_pacer_throttles_total');
+    expect(exprsOf(/^Rate-limit hits$/).join('\n')).toContain('chatbatch_pacer_fleet_pauses_total');
+    expect(exprsOf(/^Pacing: /)[0]).toBe('max(chatbatch_pacer_rate_limit{job="chatbatch-worker"})');
     expect(exprsOf(/^Ingest rows per second$/)[0]).toContain('chatbatch_ingest_rows_total');
     expect(exprsOf(/^Worker count$/).join('\n')).toContain('up{job="chatbatch-worker"}');
+  });
+
+  it('the pacing panel sits beside the 429 panel', () => {
+    const { panels } = loadDashboard();
+    const pacing = panels.find((p) => p.title.startsWith('Pacing: '))!;
+    const hits = panels.find((p) => p.title === 'Rate-limit hits')!;
+    expect(pacing.gridPos.y).toBe(hits.gridPos.y);
+    expect(Math.abs(pacing.gridPos.x - hits.gridPos.x)).toBe(pacing.gridPos.w);
   });
 
   it('queries use only Grafana variables the Prometheus test can substitute', () => {

@@ -25,25 +25,43 @@ describe('the pacer store (PACER_THROTTLE)', () => {
   it('stores a first decrease, then only a decrease made from the latest state', async () => {
     const store = createPacerStore({ redis: services.redis, keys });
     const now = 1_700_000_000_000;
-    expect((await store.read(now)).state).toBeUndefined();
+    expect(await store.read(now)).toMatchObject({ state: undefined, token: '' });
 
-    const first = await store.decrease(undefined, { wmax: 120, start: 108, at: now }, 60_000);
+    const first = await store.decrease('', { wmax: 120, start: 108, at: now }, 60_000);
     expect(first).toEqual({ applied: true, state: { n: 1, wmax: 120, start: 108, at: now } });
     const ttl = await services.redis.pttl(keys.pacer);
     expect(ttl).toBeGreaterThan(55_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
 
     // A second worker decided from "no state" too: it loses, and gets the stored state back.
-    const late = await store.decrease(undefined, { wmax: 90, start: 81, at: now + 5 }, 60_000);
+    const late = await store.decrease('', { wmax: 90, start: 81, at: now + 5 }, 60_000);
     expect(late).toEqual({ applied: false, state: first.state });
 
+    const reading = await store.read(now + 1500);
+    expect(reading).toMatchObject({ state: first.state, token: '1' });
     const second = await store.decrease(
-      first.state,
+      reading.token,
       { wmax: 100.5, start: 90.45, at: now + 2000 },
       60_000,
     );
     expect(second.state).toEqual({ n: 2, wmax: 100.5, start: 90.45, at: now + 2000 });
     expect((await store.read(now + 2500)).state).toEqual(second.state);
+  });
+
+  it('a damaged state reads as none and is replaced by the next decrease', async () => {
+    const store = createPacerStore({ redis: services.redis, keys });
+    await services.redis.hset(keys.pacer, 'n', '7', 'w', 'Infinity', 's', '3', 'at', '1');
+    const reading = await store.read(2_000_000_000_000);
+    expect(reading).toMatchObject({ state: undefined, token: '7' });
+    const next = { wmax: 50, start: 45, at: 2_000_000_000_000 };
+    expect(await store.decrease(reading.token, next, 60_000)).toEqual({
+      applied: true,
+      state: { n: 8, ...next },
+    });
+    // And nothing non-finite is ever written.
+    await expect(
+      store.decrease('8', { wmax: Infinity, start: 45, at: 2_000_000_000_000 }, 60_000),
+    ).rejects.toThrow(/non-finite/);
   });
 
   it('reads this second’s and the previous second’s counters in the same round trip', async () => {

@@ -239,6 +239,17 @@ describe('decideThrottle', () => {
   it('without any limit (Infinity) it takes the measured rate', () => {
     const d = decideThrottle({ ...base, currentRate: Infinity, admitted: 700 }, P);
     expect(d).toMatchObject({ next: { wmax: 700, start: 630 } });
+    // Short of saturation too: the rate the fleet sent at, never Infinity.
+    const probe = {
+      ...base,
+      currentRate: Infinity,
+      admitted: 90,
+      refusals: { attempts: 50, refused: 5 },
+    };
+    expect(decideThrottle(probe, P)).toMatchObject({
+      mode: 'cubic',
+      next: { wmax: 100, start: 90 },
+    });
   });
 
   it('never raises the rate', () => {

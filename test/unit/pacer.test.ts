@@ -21,11 +21,16 @@ function harness(options: { rateLimit?: number; completedPerSecond?: number } = 
     async read(): Promise<PaceReading> {
       calls.read++;
       const c = options.completedPerSecond ?? 0;
-      return { state: stored, thisSecond: c * ((now % 1000) / 1000), previousSecond: c };
+      return {
+        state: stored,
+        token: stored ? String(stored.n) : '',
+        thisSecond: c * ((now % 1000) / 1000),
+        previousSecond: c,
+      };
     },
-    async decrease(expected, next) {
+    async decrease(token, next) {
       calls.decrease++;
-      if ((stored?.n ?? 0) !== (expected?.n ?? 0)) return { applied: false, state: stored };
+      if ((stored ? String(stored.n) : '') !== token) return { applied: false, state: stored };
       stored = { n: (stored?.n ?? 0) + 1, ...next };
       return { applied: true, state: stored };
     },

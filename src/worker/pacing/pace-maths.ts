@@ -257,9 +257,10 @@ export function decideThrottle(input: ThrottleInput, p: PaceParams): ThrottleDec
   // poor measurement (a fleet that just started) cannot cut deep without saturation to show.
   const share = refusals.refused / refusals.attempts;
   const sending = admitted / Math.min(1, input.activeSeconds) / (1 - share);
+  const taken = Number.isFinite(currentRate) ? (1 - share) * currentRate : 0;
   const level = Math.max(
     p.minRate,
-    Math.min(currentRate, saturated ? admitted : Math.max(sending, (1 - share) * currentRate)),
+    Math.min(currentRate, saturated ? admitted : Math.max(sending, taken)),
   );
   const start = Math.max(p.minRate, Math.min(p.beta * level, currentRate));
   return {

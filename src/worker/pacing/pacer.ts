@@ -186,7 +186,7 @@ export function createPacer(deps: PacerDeps): Pacer {
         params,
       );
       if (decision.kind === 'ignore') return update(reading);
-      const result = await store.decrease(reading.state, decision.next, stateTtlMs);
+      const result = await store.decrease(reading.token, decision.next, stateTtlMs);
       if (result.applied) {
         metrics.pacerThrottles.inc();
         logger.info(
