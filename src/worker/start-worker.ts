@@ -18,9 +18,7 @@ import { startWatchdog } from './watchdog.js';
 import type { MaintenanceStore } from '../store/maintenance-store.js';
 import type { BatchStore } from '../store/batch-store.js';
 import type { TurnStore } from '../store/turn-store.js';
-import { rateLimiterWindow } from './rate-limiter-window.js';
-import { createPacer } from './pacing/pacer.js';
-import { createPacerStore } from '../store/pacer-store.js';
+import { startAdaptive } from './pacing/adaptive.js';
 
 export interface RunningWorker {
   readonly metrics: Metrics;
@@ -50,9 +48,6 @@ export interface WorkerServices {
  * skew between worker hosts and the time to record a reply.
  */
 const LEASE_MARGIN_MS = 2000;
-
-/** With no configured rate limit the limiter still needs a max for the 429 path. */
-const UNLIMITED_STARTS_PER_SECOND = 1_000_000;
 
 /** The guard of `chatbatch worker`: without the vendor key every turn would fail. */
 export function assertCanWork(config: Pick<Config, 'sigmamindApiKey'>): void {
@@ -105,25 +100,8 @@ export async function startWorker(deps: {
     logger,
     now,
   });
-  // Adaptive pacing: the BullMQ limiter (one counter shared by every worker, read with each
-  // worker's own {max, duration} on every fetch) follows the fleet's pace. Read once before the
-  // first fetch, so a worker that starts during an episode starts at the fleet's rate.
-  const paced: { worker?: Worker } = {};
-  const limiterFor = (rate: number) =>
-    rateLimiterWindow(Number.isFinite(rate) ? rate : UNLIMITED_STARTS_PER_SECOND);
-  const pacer = config.adaptive
-    ? createPacer({
-        store: createPacerStore({ redis, keys }),
-        rateLimit: config.rateLimit,
-        apply: (rate) => {
-          if (paced.worker) paced.worker.opts.limiter = limiterFor(rate);
-        },
-        metrics,
-        logger,
-        now,
-      })
-    : undefined;
-  await pacer?.start();
+  const adaptive = await startAdaptive({ config, redis, keys, metrics, logger, now });
+  const { pacer } = adaptive;
 
   const processTurn = createTurnProcessor({
     credentials,
@@ -132,6 +110,7 @@ export async function startWorker(deps: {
     createChat: (request) => client.createChat(request),
     rateLimitQueue: (ms) => turnQueue.queue.rateLimit(ms),
     pacer,
+    concurrency: adaptive.concurrency,
     retryPolicy,
     metrics,
     logger,
@@ -145,7 +124,7 @@ export async function startWorker(deps: {
     connection: redis,
     prefix: keys.bullPrefix,
     concurrency: config.concurrency,
-    limiter: limiterFor(pacer ? pacer.rate : config.rateLimit || Infinity),
+    limiter: adaptive.initialLimiter(),
     lockDuration: config.stalledIntervalMs,
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: 1000,
@@ -155,7 +134,7 @@ export async function startWorker(deps: {
     removeOnFail: { count: 0 },
     settings: { backoffStrategy: retryPolicy.backoffStrategy },
   });
-  paced.worker = worker;
+  adaptive.attach(worker);
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => {
     // Retried attempts are expected (and counted in metrics); permanent failures are logged
@@ -201,7 +180,7 @@ export async function startWorker(deps: {
     metricsPort: metricsServer?.port,
     async close() {
       watchdog.stop();
-      pacer?.stop();
+      adaptive.stop();
       await worker.close();
       await Promise.allSettled([client.close(), metricsServer?.close()]);
     },

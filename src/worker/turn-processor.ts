@@ -11,6 +11,7 @@ import { RetryableTurnError } from './retryable-turn-error.js';
 import type { CredentialGuard } from './credential-guard.js';
 import { nextWindowOpening } from '../shared/send-window.js';
 import type { Pacer } from './pacing/pacer.js';
+import type { GradientLimit } from './pacing/gradient-limit.js';
 
 /**
  * A Retry-After at least this long (ms) pauses every worker even with adaptive pacing: the
@@ -30,6 +31,11 @@ export interface TurnProcessorDeps {
    * only its own turn. Undefined when off: every 429 pauses every worker (rateLimitQueue).
    */
   pacer?: Pick<Pacer, 'noteAttempt' | 'throttled'> | undefined;
+  /**
+   * Latency-aware concurrency (CHATBATCH_ADAPTIVE): every successful attempt's round trip, and
+   * the requests in flight when it started. Undefined when off.
+   */
+  concurrency?: Pick<GradientLimit, 'sample'> | undefined;
   /** The delays of retried attempts (src/worker/retry-policy.ts). */
   retryPolicy: RetryPolicy;
   /** Pauses everything when the vendor refuses our API key (401/403). */
@@ -52,6 +58,8 @@ const isUnfinished = (state: string) => state === 'pending' || state === 'active
  */
 export function createTurnProcessor(deps: TurnProcessorDeps) {
   const { store, metrics, logger } = deps;
+  /** Requests of this process in flight (for latency-aware concurrency). */
+  let inFlight = 0;
 
   /** Recording must not be lost to a Redis blip after the vendor answered: retry it briefly. */
   async function record(
@@ -151,12 +159,15 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     if (begin.previousChatId) request.previousChatId = begin.previousChatId;
 
     metrics.inflightRequests.inc();
+    const inFlightAtStart = ++inFlight;
     let result: Awaited<ReturnType<TurnProcessorDeps['createChat']>>;
     try {
       result = await deps.createChat(request);
     } finally {
+      inFlight--;
       metrics.inflightRequests.dec();
     }
+    if (result.kind === 'success') deps.concurrency?.sample(result.durationMs, inFlightAtStart);
 
     const rateLimited = result.kind === 'retry' && result.reason === 'rate-limited';
     deps.pacer?.noteAttempt(
