@@ -111,17 +111,28 @@ async function overheadRuns(ctx: ScenarioContext) {
       env: { CHATBATCH_ADAPTIVE: adaptive },
     });
     const runs: Record<'on' | 'off', number[]> = { on: [], off: [] };
+    const cpu: Record<'on' | 'off', number[]> = { on: [], off: [] };
     for (let run = 0; run < ctx.runs; run++) {
       // Alternate the order so a drift in the machine's load favours neither.
       for (const adaptive of run % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
         const r = await measureWorkerRun(ctx.redis, spec(adaptive));
         ctx.log(
-          `pacing overhead run ${run + 1}, adaptive ${adaptive}: ${r.turnsPerSec.toFixed(0)} turns/s`,
+          `pacing overhead run ${run + 1}, adaptive ${adaptive}: ${r.turnsPerSec.toFixed(0)} turns/s, ` +
+            `worker CPU ${r.workerCpuUsPerTurn.toFixed(0)} µs/turn`,
         );
         runs[adaptive].push(r.turnsPerSec);
+        cpu[adaptive].push(r.workerCpuUsPerTurn);
       }
     }
-    return { conversations, runs, on: median(runs.on), off: median(runs.off) };
+    return {
+      conversations,
+      runs,
+      cpu,
+      on: median(runs.on),
+      off: median(runs.off),
+      cpuOn: median(cpu.on),
+      cpuOff: median(cpu.off),
+    };
   } finally {
     await sim.stop();
   }
@@ -214,6 +225,12 @@ export const pacing: Scenario = {
         target: '≥ 0.98',
         met: ratio >= 0.98,
       }),
+      metric({
+        metric: 'worker CPU per turn against that vendor, pacing on vs off',
+        unit: 'µs',
+        chatbatch: overhead.cpuOn,
+        baseline: overhead.cpuOff,
+      }),
     ];
     return {
       metrics,
@@ -226,7 +243,8 @@ export const pacing: Scenario = {
           `the drop; last 10 s ${fmt(f.lastTen)}; whole run ${fmt(f.wholeRun)}.`,
         `Overhead: ${overhead.conversations} single-turn conversations, 1 worker × concurrency 50, simulator ` +
           `without latency or capacity, CHATBATCH_ADAPTIVE on vs off, ${ctx.runs} run(s) each alternating, ` +
-          `median turns/s in the chatbatch (on) and baseline (off) columns.`,
+          `median turns/s (and worker CPU per turn, the load-independent view) in the chatbatch (on) and ` +
+          `baseline (off) columns.`,
       ],
       details: { phases, counts: run.counts, figures: f, overhead },
     };
