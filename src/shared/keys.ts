@@ -37,11 +37,17 @@ export interface Keys {
   idempotency(digest: string): string;
   /** Hash: the fleet's adaptive pacing state (src/worker/pacing), written only by Lua. */
   readonly pacer: string;
-  /** String: turns completed by the whole fleet in one second (epoch s); expires after 10 s. */
-  pacerAccepted(second: number): string;
+  /**
+   * String: turns completed by the whole fleet in one quarter second (`PACER_SLOT_MS` slot of
+   * the epoch); expires after 10 s.
+   */
+  pacerAccepted(slot: number): string;
 }
 
 export const QUEUE_NAME = 'turns';
+
+/** The pacer counts completed turns in slots of this many ms (keys.pacerAccepted). */
+export const PACER_SLOT_MS = 250;
 
 export function makeKeys(prefix: string): Keys {
   const tag = `{${prefix}}`;
@@ -62,7 +68,7 @@ export function makeKeys(prefix: string): Keys {
     schedules: `${tag}:schedules`,
     idempotency: (digest: string) => `${tag}:idem:${digest}`,
     pacer: `${tag}:pacer`,
-    pacerAccepted: (second: number) => `${tag}:pacer:ok:${second}`,
+    pacerAccepted: (slot: number) => `${tag}:pacer:ok:${slot}`,
   });
 }
 

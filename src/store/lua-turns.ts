@@ -90,7 +90,8 @@ return 1
  * Adaptive pacing (src/worker/pacing) measures the fleet's accepted requests per second: when
  * the caller passes this second's counter as KEYS[2] (cbRecordTurnsCounted), the completed turns
  * of the call are added to it. One INCRBY and one EXPIRE per call, no extra round trip.
- * Reads only the outcome of each turn (ARGV[a + 7]), so it stands apart from recordTurn.
+ * Reads only the outcome of each turn (ARGV[a + 7]), so it stands apart from recordTurn. (The counter is of the quarter second of the
+ * call's first completion: keys.pacerAccepted.)
  */
 const COUNT_ACCEPTED = `
 if KEYS[2] then

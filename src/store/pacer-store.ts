@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../shared/keys.js';
+import { PACER_SLOT_MS, type Keys } from '../shared/keys.js';
 import { storeScripts } from './scripts.js';
 
 /** The fleet's pacing state (see src/worker/pacing/pace-maths.ts for what each field means). */
@@ -14,7 +14,10 @@ export interface PaceState {
   at: number;
 }
 
-/** One read of what the pacer needs: the state and the fleet's completed turns per second. */
+/** Slots of completed-turn counts read: the last second, plus the one it starts in. */
+const SLOTS_READ = 1000 / PACER_SLOT_MS + 1;
+
+/** One read of what the pacer needs: the state and the fleet's recently completed turns. */
 export interface PaceReading {
   state: PaceState | undefined;
   /**
@@ -22,10 +25,11 @@ export interface PaceReading {
    * that a damaged state (read as none) can still be replaced.
    */
   token: string;
-  /** Turns completed by the fleet in the reader's current second so far. */
-  thisSecond: number;
-  /** … and in the second before. */
-  previousSecond: number;
+  /**
+   * Turns completed by the fleet per quarter-second slot, the reader's current slot first, then
+   * the four before it (PACER_SLOT_MS).
+   */
+  completed: number[];
 }
 
 export interface PacerStore {
@@ -68,15 +72,12 @@ export function createPacerStore(deps: { redis: Redis; keys: Keys }): PacerStore
   const run = storeScripts(redis);
   return {
     async read(now) {
-      const second = Math.floor(now / 1000);
-      // One slot (every key shares the prefix's hash tag), so a pipeline is one round trip
-      // on a Redis Cluster too.
-      const replies = await redis
-        .pipeline()
-        .hmget(keys.pacer, 'n', 'w', 's', 'at')
-        .get(keys.pacerAccepted(second))
-        .get(keys.pacerAccepted(second - 1))
-        .exec();
+      const slot = Math.floor(now / PACER_SLOT_MS);
+      // One cluster slot (every key shares the prefix's hash tag), so a pipeline is one round
+      // trip on a Redis Cluster too.
+      const pipeline = redis.pipeline().hmget(keys.pacer, 'n', 'w', 's', 'at');
+      for (let i = 0; i < SLOTS_READ; i++) pipeline.get(keys.pacerAccepted(slot - i));
+      const replies = await pipeline.exec();
       const values = (replies ?? []).map(([error, value]) => {
         if (error) throw error;
         return value;
@@ -85,8 +86,7 @@ export function createPacerStore(deps: { redis: Redis; keys: Keys }): PacerStore
       return {
         state: parsePaceState(fields),
         token: typeof fields[0] === 'string' ? fields[0] : '',
-        thisSecond: Number(values[1] ?? 0) || 0,
-        previousSecond: Number(values[2] ?? 0) || 0,
+        completed: values.slice(1).map((v) => Number(v ?? 0) || 0),
       };
     },
     async decrease(token, next, ttlMs) {

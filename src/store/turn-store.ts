@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../shared/keys.js';
+import { PACER_SLOT_MS, type Keys } from '../shared/keys.js';
 import type { ChatStatus, TurnError } from '../shared/records.js';
 import { storeScripts } from './scripts.js';
 import { createCallBatcher } from './call-batcher.js';
@@ -133,7 +133,7 @@ export function createTurnStore(deps: {
   keys: Keys;
   retentionSeconds: number;
   /**
-   * Count completed turns per second for adaptive pacing (keys.pacerAccepted), inside the
+   * Count completed turns per quarter second for adaptive pacing (keys.pacerAccepted), inside the
    * record call. Default false (CHATBATCH_ADAPTIVE=off counts nothing).
    */
   countAccepted?: boolean;
@@ -168,7 +168,9 @@ export function createTurnStore(deps: {
     const first = calls[0]!;
     const args: (string | number)[] = [String(first[1])];
     // The second of the call's first completion (its `completedAt`, index 6) counts them all.
-    if (deps.countAccepted) args.push(keys.pacerAccepted(Math.floor(Number(first[6]) / 1000)));
+    if (deps.countAccepted) {
+      args.push(keys.pacerAccepted(Math.floor(Number(first[6]) / PACER_SLOT_MS)));
+    }
     args.push(retentionSeconds);
     for (const c of calls) args.push(...c);
     return (await run(

@@ -64,15 +64,12 @@ describe('the pacer store (PACER_THROTTLE)', () => {
     ).rejects.toThrow(/non-finite/);
   });
 
-  it('reads this second’s and the previous second’s counters in the same round trip', async () => {
+  it('reads the counters of the last second’s quarter-second slots in the same round trip', async () => {
     const store = createPacerStore({ redis: services.redis, keys });
-    const second = 1_800_000_000;
-    await services.redis.set(keys.pacerAccepted(second), '42');
-    await services.redis.set(keys.pacerAccepted(second - 1), '117');
-    expect(await store.read(second * 1000 + 300)).toMatchObject({
-      thisSecond: 42,
-      previousSecond: 117,
-    });
+    const slot = 7_200_000_000;
+    for (let i = 0; i < 6; i++)
+      await services.redis.set(keys.pacerAccepted(slot - i), String(i + 1));
+    expect(await store.read(slot * 250 + 100)).toMatchObject({ completed: [1, 2, 3, 4, 5] });
   });
 
   it('a damaged state counts as none', () => {
@@ -108,7 +105,7 @@ describe('RECORD_TURNS counts completed turns per second for the pacer', () => {
     completedAt: at,
   });
 
-  it('adds the completed (not failed) turns of each call to the counter of their second', async () => {
+  it('adds the completed (not failed) turns of each call to the counter of their slot', async () => {
     const at = 1_900_000_000_500;
     const counted = createTurnStore({
       redis: services.redis,
@@ -121,7 +118,7 @@ describe('RECORD_TURNS counts completed turns per second for the pacer', () => {
     await Promise.all(
       refs.map((id, i) => counted.record('counted', id, 1, outcome(i !== 4, at + i))),
     );
-    const key = keys.pacerAccepted(Math.floor(at / 1000));
+    const key = keys.pacerAccepted(Math.floor(at / 250));
     expect(await services.redis.get(key)).toBe('4');
     const ttl = await services.redis.ttl(key);
     expect(ttl).toBeGreaterThan(0);
@@ -133,7 +130,7 @@ describe('RECORD_TURNS counts completed turns per second for the pacer', () => {
     const plain = createTurnStore({ redis: services.redis, keys, retentionSeconds: 60 });
     const refs = await beginAll('plain', 3, at - 100);
     await Promise.all(refs.map((id) => plain.record('plain', id, 1, outcome(true, at))));
-    expect(await services.redis.get(keys.pacerAccepted(Math.floor(at / 1000)))).toBeNull();
+    expect(await services.redis.get(keys.pacerAccepted(Math.floor(at / 250)))).toBeNull();
     const status = await services.batchStore.status('plain');
     expect(status?.turns.completed).toBe(3);
   });

@@ -111,11 +111,14 @@ describe('paceAt', () => {
 });
 
 describe('lastSecondRate', () => {
-  it('counts this second and the part of the previous one still inside the last 1 s', () => {
-    const second = 1_700_000_000;
-    expect(lastSecondRate(30, 100, second * 1000)).toBe(130);
-    expect(lastSecondRate(30, 100, second * 1000 + 250)).toBe(105);
-    expect(lastSecondRate(30, 100, second * 1000 + 999)).toBeCloseTo(30.1, 6);
+  it('counts the slots of the last second and the part of the oldest one still inside it', () => {
+    const at = 1_700_000_000_000;
+    const slots = [5, 10, 10, 10, 40];
+    expect(lastSecondRate(slots, at, 250)).toBe(75);
+    expect(lastSecondRate(slots, at + 125, 250)).toBe(55);
+    expect(lastSecondRate(slots, at + 249, 250)).toBeCloseTo(35.16, 6);
+    // Missing slots count as none.
+    expect(lastSecondRate([3], at, 250)).toBe(3);
   });
 
   it('admittedRate scales completions up by the share of admitted attempts that succeeded', () => {

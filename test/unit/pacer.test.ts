@@ -24,8 +24,8 @@ function harness(options: { rateLimit?: number; completedPerSecond?: number } = 
       return {
         state: stored,
         token: stored ? String(stored.n) : '',
-        thisSecond: c * ((now % 1000) / 1000),
-        previousSecond: c,
+        // c per second, evenly: a quarter in each slot, the current one partly filled.
+        completed: [c * ((now % 250) / 1000), c / 4, c / 4, c / 4, c / 4],
       };
     },
     async decrease(token, next) {

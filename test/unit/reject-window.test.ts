@@ -37,6 +37,20 @@ describe('createRejectWindow', () => {
     expect(w.refusals(500)).toEqual({ attempts: 10, refused: 0 });
   });
 
+  it('counts up to two seconds, and only buckets begun since a given time', () => {
+    let now = 60_000;
+    const w = createRejectWindow(() => now);
+    for (let i = 0; i < 8; i++) w.note('refused');
+    now += 1000;
+    for (let i = 0; i < 8; i++) w.note('success');
+    expect(w.refusals(1000)).toBeUndefined();
+    expect(w.refusals(2000)).toEqual({ attempts: 16, refused: 8 });
+    // A decrease at 60 500: the refusals before it are the old pace's.
+    expect(w.refusals(2000, 60_500)).toBeUndefined();
+    for (let i = 0; i < 2; i++) w.note('refused');
+    expect(w.refusals(2000, 60_500)).toEqual({ attempts: 10, refused: 2 });
+  });
+
   it('tells how much of the last second this worker has been sending', () => {
     let now = 50_000;
     const w = createRejectWindow(() => now);

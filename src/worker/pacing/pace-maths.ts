@@ -138,12 +138,18 @@ export function episodeEnd(state: PaceState, ceiling: number, p: PaceParams): nu
   return state.at + secondsToReach(state, cap, p) * 1000 + p.quietMs;
 }
 
-/** A fleet-wide count per second over the last second, from this and the previous second's counts. */
-export function lastSecondRate(thisSecond: number, previousSecond: number, now: number): number {
-  // The window (now − 1 s, now] holds all of this second so far and, assuming an even spread,
-  // the part of the previous second that is still inside it.
-  const elapsed = (((now % 1000) + 1000) % 1000) / 1000;
-  return thisSecond + previousSecond * (1 - elapsed);
+/**
+ * A fleet-wide count over the last second, from counts per slot of `slotMs` (the current slot
+ * first, then older ones: 1000 / slotMs + 1 of them).
+ */
+export function lastSecondRate(slots: readonly number[], now: number, slotMs: number): number {
+  const perSecond = Math.round(1000 / slotMs);
+  // The window (now − 1 s, now] holds the current slot so far and the whole slots before it,
+  // and, assuming an even spread, the part of the oldest one still inside it.
+  const elapsed = (((now % slotMs) + slotMs) % slotMs) / slotMs;
+  let sum = 0;
+  for (let i = 0; i < perSecond; i++) sum += slots[i] ?? 0;
+  return sum + (slots[perSecond] ?? 0) * (1 - elapsed);
 }
 
 export interface Pace {

@@ -1,3 +1,4 @@
+import { PACER_SLOT_MS } from '../../shared/keys.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { PacerStore, PaceReading, PaceState } from '../../store/pacer-store.js';
@@ -64,6 +65,9 @@ const defaultEvery = (ms: number, fn: () => void) => {
   return () => clearInterval(timer);
 };
 
+/** Fewer attempts than this in a worker's last second: decide on its last two. */
+const SPARSE_ATTEMPTS = 30;
+
 /** The noise floor learns while the pace is below this share of the last level. */
 const BELOW_LEVEL = 0.98;
 
@@ -100,10 +104,7 @@ export function createPacer(deps: PacerDeps): Pacer {
 
   /** The fleet's admitted requests over the last second (see admittedRate). */
   const admittedFrom = (reading: PaceReading, at: number) =>
-    admittedRate(
-      lastSecondRate(reading.thisSecond, reading.previousSecond, at),
-      rejects.successShare(),
-    );
+    admittedRate(lastSecondRate(reading.completed, at, PACER_SLOT_MS), rejects.successShare());
 
   /** The last bucket the noise floor saw. */
   let noiseObservedBucket = -1;
@@ -118,6 +119,17 @@ export function createPacer(deps: PacerDeps): Pacer {
     // Only a bucket wholly after the cooldown.
     if (last.bucket * BUCKET_MS < state.at + params.cooldownMs) return;
     noise.observe(last);
+  }
+
+  /**
+   * This worker's attempts since the last decrease: its last second, or its last two when the
+   * second holds too few to tell a share (a worker sending slowly).
+   */
+  function recentRefusals(last: PaceState | undefined) {
+    const since = last?.at ?? -Infinity;
+    const second = rejects.refusals(1000, since);
+    if (second && second.attempts >= SPARSE_ATTEMPTS) return second;
+    return rejects.refusals(2000, since) ?? second;
   }
 
   /** Recomputes the pace (from a new reading, if given) and applies it. */
@@ -171,7 +183,7 @@ export function createPacer(deps: PacerDeps): Pacer {
       const reading = await store.read(at);
       const fleetAdmitted = admittedFrom(reading, at);
       const current = paceAt(reading.state, at, ceiling, fleetAdmitted, params).rate;
-      const refusals = rejects.refusals();
+      const refusals = recentRefusals(reading.state);
       const decision = decideThrottle(
         {
           state: reading.state,
@@ -229,7 +241,7 @@ export function createPacer(deps: PacerDeps): Pacer {
       // Within the cooldown of a decrease this worker knows of, or too few attempts yet to
       // tell a share of refusals: nothing to decide, nothing to ask Redis.
       if (state && now() - state.at < params.cooldownMs + requestMs) return Promise.resolve();
-      if (!rejects.refusals()) return Promise.resolve();
+      if (!recentRefusals(state)) return Promise.resolve();
       // Concurrent 429s of this worker share one attempt to decrease.
       decreasing ??= decrease(requestMs).finally(() => {
         decreasing = undefined;

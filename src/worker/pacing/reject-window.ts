@@ -1,5 +1,5 @@
-/** Buckets of the window; shares cover up to the last `BUCKETS × BUCKET_MS`. */
-const BUCKETS = 4;
+/** Buckets kept: counts cover up to the last `BUCKETS × BUCKET_MS` (2 s). */
+const BUCKETS = 8;
 export const BUCKET_MS = 250;
 /** A window with fewer attempts than this tells nothing … */
 const MIN_ATTEMPTS = 10;
@@ -31,12 +31,14 @@ export function createRejectWindow(now: () => number) {
     succeeded: 0,
   }));
 
-  function totals(windowMs: number) {
+  /** Counts of the buckets within the last `windowMs` that began at or after `since` (ms). */
+  function totals(windowMs: number, since = -Infinity) {
     const current = Math.floor(now() / BUCKET_MS);
     const buckets = Math.min(BUCKETS, Math.max(1, Math.round(windowMs / BUCKET_MS)));
+    const first = Math.max(current - buckets + 1, Math.ceil(since / BUCKET_MS));
     const t = { attempts: 0, refused: 0, succeeded: 0, oldest: current };
     for (const slot of slots) {
-      if (slot.bucket > current - buckets && slot.bucket <= current && slot.attempts > 0) {
+      if (slot.bucket >= first && slot.bucket <= current && slot.attempts > 0) {
         t.attempts += slot.attempts;
         t.refused += slot.refused;
         t.succeeded += slot.succeeded;
@@ -64,11 +66,12 @@ export function createRejectWindow(now: () => number) {
       else if (result === 'success') slot.succeeded++;
     },
     /**
-     * Attempts of the last `windowMs` (≤ 1 s) and how many were answered 429; undefined when
-     * they are too few to tell (fewer than 10, all within the last half second).
+     * Attempts of the last `windowMs` (≤ 2 s; only buckets begun at or after `since`) and how
+     * many were answered 429; undefined when they are too few to tell (fewer than 10, all
+     * within the last half second).
      */
-    refusals(windowMs = 1000): Refusals | undefined {
-      const t = totals(windowMs);
+    refusals(windowMs = 1000, since = -Infinity): Refusals | undefined {
+      const t = totals(windowMs, since);
       const enough = t.attempts >= MIN_ATTEMPTS || (t.attempts > 0 && t.span >= MIN_SPAN_BUCKETS);
       return enough ? { attempts: t.attempts, refused: t.refused } : undefined;
     },
