@@ -6,7 +6,6 @@ import {
   DEFAULT_PACE_PARAMS,
   admittedRate,
   ceilingOf,
-  decideThrottle,
   lastSecondRate,
   paceAt,
   type Pace,
@@ -14,6 +13,7 @@ import {
 } from './pace-maths.js';
 import { BUCKET_MS, createRejectWindow, type AttemptResult } from './reject-window.js';
 import { createNoiseFloor } from './noise-floor.js';
+import { decideThrottle } from './throttle-decision.js';
 
 /**
  * One worker's side of the fleet's adaptive pace. Until the vendor first answers 429 it does
