@@ -87,11 +87,11 @@ return 1
 `;
 
 /**
- * Adaptive pacing (src/worker/pacing) measures the fleet's accepted requests per second: when
- * the caller passes this second's counter as KEYS[2] (cbRecordTurnsCounted), the completed turns
- * of the call are added to it. One INCRBY and one EXPIRE per call, no extra round trip.
- * Reads only the outcome of each turn (ARGV[a + 7]), so it stands apart from recordTurn. (The counter is of the quarter second of the
- * call's first completion: keys.pacerAccepted.)
+ * Adaptive pacing (src/worker/pacing) measures the fleet's completed turns over time: when the
+ * caller passes a counter as KEYS[2] (cbRecordTurnsCounted: keys.pacerAccepted of the quarter
+ * second of the call's first completion), the call's completed turns are added to it. One INCRBY
+ * and one EXPIRE per call, no extra round trip. Reads only each turn's outcome (ARGV[a + 7]), so
+ * it stands apart from recordTurn.
  */
 const COUNT_ACCEPTED = `
 if KEYS[2] then
@@ -109,7 +109,7 @@ end`;
  * Records the final outcome of turn k (completed or failed) and moves the conversation on.
  * Many turns per call, like BEGIN_TURNS.
  * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster), 2 (optional) the pacer's
- * accepted-turns counter of this second (COUNT_ACCEPTED).
+ * completed-turns counter (COUNT_ACCEPTED).
  * ARGV: 1 retention s, then 11 per turn: conversation key, batch key, failed-set key, order key,
  * conversation id, k, now, outcome (completed|failed), chatId, chatStatus, result JSON.
  * Returns, per turn, {'next'} (queue turn k+1), {'finished', state, skippedTurns}, {'dup', nextK, state}

@@ -21,7 +21,7 @@ const SCRIPTS = {
   cbSettleStandalone: { numberOfKeys: 3, lua: SETTLE_STANDALONE },
   cbBeginTurns: { numberOfKeys: 1, lua: BEGIN_TURNS },
   cbRecordTurns: { numberOfKeys: 1, lua: RECORD_TURNS },
-  // The same script with the pacer's per-second counter as KEYS[2] (adaptive pacing on).
+  // The same script with the pacer's completed-turns counter as KEYS[2] (adaptive pacing on).
   cbRecordTurnsCounted: { numberOfKeys: 2, lua: RECORD_TURNS },
   cbNoteRetry: { numberOfKeys: 1, lua: NOTE_RETRY },
   cbDeferTurn: { numberOfKeys: 2, lua: DEFER_TURN },

@@ -167,7 +167,7 @@ export function createTurnStore(deps: {
   const recordMany = createCallBatcher<(string | number)[], string[]>(async (calls) => {
     const first = calls[0]!;
     const args: (string | number)[] = [String(first[1])];
-    // The second of the call's first completion (its `completedAt`, index 6) counts them all.
+    // The quarter second of the call's first completion (`completedAt`, index 6) counts them all.
     if (deps.countAccepted) {
       args.push(keys.pacerAccepted(Math.floor(Number(first[6]) / PACER_SLOT_MS)));
     }
