@@ -20,6 +20,7 @@ import { ingest } from './scenarios/ingest.js';
 import { rateLimit } from './scenarios/rate-limit.js';
 import { memory } from './scenarios/memory.js';
 import { scaling } from './scenarios/scaling.js';
+import { pacing } from './scenarios/pacing.js';
 
 const SCENARIOS: readonly Scenario[] = [
   overhead,
@@ -29,6 +30,7 @@ const SCENARIOS: readonly Scenario[] = [
   rateLimit,
   memory,
   scaling,
+  pacing,
 ];
 
 const args = parseArgs(process.argv.slice(2));

@@ -124,11 +124,13 @@ export async function openServices(
     redis,
     batchStore,
     maintenance: createMaintenanceStore({ redis, keys, now }),
+    // Adaptive pacing measures the fleet's accepted rate from the turns it records.
     turnStore: createTurnStore({
       redis,
       keys,
       retentionSeconds,
       optOutWords: config.optOutWords,
+      countAccepted: config.adaptive,
     }),
     suppressions: createSuppressionStore({ redis, keys, now }),
     appendStore: createAppendStore({ redis, keys, retentionSeconds, maxTurns: config.maxTurns }),

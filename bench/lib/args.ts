@@ -7,7 +7,7 @@ export interface BenchArgs {
 }
 
 export const USAGE = `npm run bench -- [--only id,id] [--quick] [--runs N] [--profile]
-  --only      scenarios to run: overhead, latency, chains, ingest, rate-limit, memory, scaling (default all)
+  --only      scenarios to run: overhead, latency, chains, ingest, rate-limit, memory, scaling, pacing (default all)
   --quick     small workloads, one run each (about two minutes)
   --runs N    measured runs per implementation where time allows (default 3; quick 1)
   --profile   also CPU-profile the workers (overhead) and chatbatch ingest into bench/results/profiles`;

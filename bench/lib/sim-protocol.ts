@@ -11,6 +11,8 @@ export interface SimOptions {
   trackTimes?: boolean;
   /** Force every reply's message to this many characters. Default: the simulator's own. */
   replyChars?: number;
+  /** Accepted requests per sliding second before 429s (`mock-api --capacity`). Default: none. */
+  capacity?: number;
 }
 
 export type SimMessage = { type: 'reset' } | { type: 'log' } | { type: 'stop' };

@@ -46,6 +46,7 @@ const simulator = await createSimulator({
   latencyMs: options.latencyMs ?? 0,
   latencyJitterMs: options.jitterMs ?? 0,
   apiKey: options.apiKey,
+  capacity: options.capacity,
   // A fixed reply size (the memory scenario); otherwise the simulator's default ~100 chars.
   script: content === undefined ? undefined : () => ({ content }),
 });

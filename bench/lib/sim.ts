@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { benchProgram } from './paths.js';
+import { CAPACITY_PATH } from '../../src/simulator/index.js';
 import type { SimLog, SimMessage, SimOptions, SimReply } from './sim-protocol.js';
 
 export type { SimLog, SimOptions } from './sim-protocol.js';
@@ -13,6 +14,8 @@ export interface SimProcess {
   reset(): Promise<void>;
   /** The log since the last reset (copied over IPC: call it outside measured time). */
   log(): Promise<SimLog>;
+  /** Changes the capacity through the simulator's control route (undefined = no limit). */
+  setCapacity(capacity: number | undefined): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +53,14 @@ export async function startSimulator(options: SimOptions = {}): Promise<SimProce
       const reply = next('log');
       send({ type: 'log' });
       return (await reply).log;
+    },
+    async setCapacity(capacity) {
+      const response = await fetch(`${ready.url}${CAPACITY_PATH}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ capacity: capacity ?? null }),
+      });
+      if (!response.ok) throw new Error(`PUT ${CAPACITY_PATH}: ${response.status}`);
     },
     async stop() {
       if (child.exitCode !== null) return;

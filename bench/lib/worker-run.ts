@@ -24,6 +24,8 @@ export interface RunSpec {
   timeoutMs: number;
   /** Profile this worker process into the folder. */
   cpuProfDir?: string;
+  /** More environment for the worker process (e.g. CHATBATCH_ADAPTIVE). */
+  env?: Record<string, string>;
 }
 
 export interface RunResult {
@@ -71,6 +73,7 @@ export async function measureWorkerRun(redis: Redis, spec: RunSpec): Promise<Run
     concurrency: spec.concurrency,
     rateLimit: spec.rateLimit,
     cpuProfDir: spec.cpuProfDir,
+    env: spec.env,
   });
   try {
     await enqueue(spec, spec.warmup, 'warm', prefix, queue);

@@ -19,6 +19,8 @@ export interface WorkerOptions {
   cpuProfDir?: string;
   /** A label for messages. */
   name?: string;
+  /** More environment for the worker (e.g. CHATBATCH_ADAPTIVE). */
+  env?: Record<string, string>;
 }
 
 /** The environment both implementations read (chatbatch's own variables; docs/reference/contract.md). */
@@ -33,6 +35,7 @@ function workerEnv(o: WorkerOptions): Record<string, string> {
     // Any free port: several workers run at once, and 9464 may be taken.
     METRICS_PORT: '0',
     BASELINE_KEEP_RESULTS: o.keepResults ? '1' : '0',
+    ...o.env,
   };
 }
 

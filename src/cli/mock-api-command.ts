@@ -13,6 +13,7 @@ interface MockApiFlags {
   apiKey?: string;
   endAfterTurns?: string;
   logFile?: string;
+  capacity?: string;
 }
 
 function number(name: string, value: string | undefined): number | undefined {
@@ -41,6 +42,10 @@ export function registerMockApi(program: Command): void {
     )
     .option('--end-after-turns <n>', 'answer status "ended" once a chat chain reaches n turns')
     .option('--log-file <file>', 'append every request to this JSONL file')
+    .option(
+      '--capacity <r>',
+      'answer 429 (Retry-After: 1) beyond r accepted requests per sliding second; change it with PUT /__control/capacity',
+    )
     .action(async (flags: MockApiFlags) => {
       let faults;
       try {
@@ -56,12 +61,17 @@ export function registerMockApi(program: Command): void {
         faults,
         apiKey: flags.apiKey ?? (process.env.SIGMAMIND_API_KEY || undefined),
         endAfterTurns: number('--end-after-turns', flags.endAfterTurns),
+        capacity: number('--capacity', flags.capacity),
         logFile: flags.logFile,
         // A long-running simulator must not grow without bound; the log file keeps everything.
         maxLogEntries: 100_000,
       });
-      process.stderr.write(`mock SigmaMind API listening at ${simulator.url} (POST /v1/chats)\n`);
-      // Like the worker: stops on SIGTERM/SIGINT, and when npx's shell goes (see graceful-stop).
+      process.stderr.write(
+        `mock SigmaMind API listening at ${simulator.url} (POST /v1/chats)` +
+          (simulator.capacity === undefined ? '' : `, capacity ${simulator.capacity} requests/s`) +
+          '\n',
+      );
+        // Like the worker: stops on SIGTERM/SIGINT, and when npx's shell goes (see graceful-stop).
       await untilStopSignal(createTerminalLogger('warn'), () => simulator.close(), 10_000);
     });
 }

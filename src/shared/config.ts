@@ -28,6 +28,12 @@ export interface Config {
   readonly concurrency: number;
   /** Request starts per second across all workers; 0 = none. Default 0. */
   readonly rateLimit: number;
+  /**
+   * Adaptive pacing (src/worker/pacing): after a vendor 429 the fleet lowers its rate and probes
+   * back up, `rateLimit` staying the ceiling. `CHATBATCH_ADAPTIVE=off` gives the fixed limit,
+   * where every 429 pauses every worker. Default on.
+   */
+  readonly adaptive: boolean;
   /** Attempts per turn before it fails. Default 5. */
   readonly maxAttempts: number;
   /** Base of the exponential backoff, in ms. Default 1000. */
@@ -187,6 +193,12 @@ const envSchema = z.object({
   SIGMAMIND_API_KEY: z.string().trim().min(1, 'must not be empty when set').optional(),
   CHATBATCH_CONCURRENCY: int(1, 10_000).default(50),
   CHATBATCH_RATE_LIMIT: int(0, 1_000_000).default(0),
+  CHATBATCH_ADAPTIVE: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['on', 'off'], { error: 'must be on or off' }))
+    .default('on'),
   CHATBATCH_MAX_ATTEMPTS: int(1, 100).default(5),
   CHATBATCH_BACKOFF_MS: int(1, 3_600_000).default(1000),
   CHATBATCH_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
@@ -323,6 +335,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sigmamindApiKey: e.SIGMAMIND_API_KEY,
     concurrency: e.CHATBATCH_CONCURRENCY,
     rateLimit: e.CHATBATCH_RATE_LIMIT,
+    adaptive: e.CHATBATCH_ADAPTIVE !== 'off',
     maxAttempts: e.CHATBATCH_MAX_ATTEMPTS,
     backoffMs: e.CHATBATCH_BACKOFF_MS,
     requestTimeoutMs: e.CHATBATCH_REQUEST_TIMEOUT_MS,

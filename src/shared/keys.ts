@@ -68,6 +68,13 @@ export interface Keys {
   webhookFailed(batchId: string): string;
   /** String: lock so that one worker at a time moves the outbox into the webhook queue. */
   readonly webhookRelayLock: string;
+  /** Hash: the fleet's adaptive pacing state (src/worker/pacing), written only by Lua. */
+  readonly pacer: string;
+  /**
+   * String: turns completed by the whole fleet in one quarter second (`PACER_SLOT_MS` slot of
+   * the epoch); expires after 10 s.
+   */
+  pacerAccepted(slot: number): string;
 }
 
 export const QUEUE_NAME = 'turns';
@@ -75,6 +82,9 @@ export const QUEUE_NAME = 'turns';
 export const WEBHOOK_QUEUE_NAME = 'webhooks';
 /** The outbox key after the `{prefix}` tag (Lua builds it from a batch key's tag). */
 export const WEBHOOK_OUTBOX_SUFFIX = ':wh:outbox';
+
+/** The pacer counts completed turns in slots of this many ms (keys.pacerAccepted). */
+export const PACER_SLOT_MS = 250;
 
 export function makeKeys(prefix: string): Keys {
   const tag = `{${prefix}}`;
@@ -107,6 +117,8 @@ export function makeKeys(prefix: string): Keys {
     webhookJobPrefix: `${tag}:${WEBHOOK_QUEUE_NAME}:`,
     webhookFailed: (b: string) => `${tag}:wh:failed:${b}`,
     webhookRelayLock: `${tag}:wh:relay`,
+    pacer: `${tag}:pacer`,
+    pacerAccepted: (slot: number) => `${tag}:pacer:ok:${slot}`,
   });
 }
 

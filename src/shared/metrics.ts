@@ -26,6 +26,14 @@ export interface Metrics {
   webhookDeliveries: Counter<'outcome'>;
   /** Age of the oldest webhook event not yet delivered or failed, in seconds (0: none). */
   webhookOldestUndelivered: Gauge;
+  /** Adaptive pacing: the fleet's allowed starts/s as this worker applies it (else the ceiling). */
+  pacerRateLimit: Gauge;
+  /** Adaptive pacing: decreases of the fleet's pace this worker made after a 429. */
+  pacerThrottles: Counter;
+  /** 429s whose Retry-After was long enough to pause every worker. */
+  pacerFleetPauses: Counter;
+  /** Adaptive concurrency: this worker's in-flight limit. */
+  pacerConcurrencyLimit: Gauge;
 }
 
 /** Seconds: a chat API answers in tens of ms to tens of seconds, with a 30 s default timeout. */
@@ -84,7 +92,7 @@ export function createMetrics(
     }),
     rateLimited: new Counter({
       name: 'chatbatch_rate_limited_total',
-      help: 'Vendor 429 answers that slowed every worker.',
+      help: 'Vendor 429 answers (each slows the fleet: adaptive pacing, or a pause of every worker).',
       registers,
     }),
     inflightRequests: new Gauge({
@@ -121,6 +129,26 @@ export function createMetrics(
       name: 'chatbatch_suppressed_turns_total',
       help: 'Turns not sent because a contact rule stopped their conversation, by rule (suppression_list, frequency_cap, opted_out).',
       labelNames: ['reason'],
+      registers,
+    }),
+    pacerRateLimit: new Gauge({
+      name: 'chatbatch_pacer_rate_limit',
+      help: 'Request starts per second the whole fleet may make, as this worker applies it; when no 429 is being paced, CHATBATCH_RATE_LIMIT (0 = none).',
+      registers,
+    }),
+    pacerThrottles: new Counter({
+      name: 'chatbatch_pacer_throttles_total',
+      help: "Decreases of the fleet's pace this worker made after a vendor 429 (at most one per cooldown across the fleet).",
+      registers,
+    }),
+    pacerFleetPauses: new Counter({
+      name: 'chatbatch_pacer_fleet_pauses_total',
+      help: 'Vendor 429s with a Retry-After of 30 s or more, which pause every worker for it.',
+      registers,
+    }),
+    pacerConcurrencyLimit: new Gauge({
+      name: 'chatbatch_pacer_concurrency_limit',
+      help: "This worker's in-flight request limit (CHATBATCH_CONCURRENCY, lowered while the vendor's latency grows).",
       registers,
     }),
     vendorAuthFailures: new Counter({

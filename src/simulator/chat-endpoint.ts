@@ -20,6 +20,7 @@ import {
   type Reply,
 } from './reply.js';
 import type { RequestLogEntry } from './request-log.js';
+import { CAPACITY_RETRY_AFTER_SECONDS, CapacityGate } from './capacity.js';
 import { isJsonContentType, validateChatRequest, type ChatRequest } from './validate.js';
 
 /** Records a finished log entry (memory, file, counts). */
@@ -49,6 +50,7 @@ export class ChatEndpoint {
   readonly #chains: ChainStore | undefined;
   readonly #record: Recorder;
   readonly #later: Scheduler;
+  readonly #gate: CapacityGate;
   /** Valid requests so far: its bits pick the alternate spellings. */
   #answered = 0;
 
@@ -69,6 +71,16 @@ export class ChatEndpoint {
         : undefined;
     this.#record = record;
     this.#later = later;
+    this.#gate = new CapacityGate(options.capacity);
+  }
+
+  /** Accepted requests per sliding second before 429s (undefined: no limit). */
+  get capacity(): number | undefined {
+    return this.#gate.capacity;
+  }
+
+  set capacity(capacity: number | undefined) {
+    this.#gate.capacity = capacity;
   }
 
   /** Whether this request carries the right key (always, when no key is configured). */
@@ -79,6 +91,7 @@ export class ChatEndpoint {
   reset(): void {
     this.#answered = 0;
     this.#chains?.clear();
+    this.#gate.reset();
   }
 
   /** Latency of one answer, in ms. */
@@ -122,6 +135,18 @@ export class ChatEndpoint {
       const previous = result.request.previousChatId;
       if (previous !== undefined && !this.#isKnownChat(previous)) {
         return this.fail(res, entry, 404, `previousChatId: no chat "${previous}"`);
+      }
+      if (!this.#gate.admit(Date.now())) {
+        // Over the account's capacity: refused before any work, as a vendor's rate limiter does.
+        entry.fault = 'capacity';
+        return this.fail(
+          res,
+          entry,
+          429,
+          `more than ${this.#gate.capacity} requests per second`,
+          undefined,
+          { 'retry-after': String(CAPACITY_RETRY_AFTER_SECONDS) },
+        );
       }
       this.#answer(res, entry, result.request);
     });

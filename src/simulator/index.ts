@@ -1,5 +1,7 @@
 /** Local simulator of SigmaMind's "Create a Chat" endpoint, for tests, benchmarks and the demo. */
 export { createSimulator, CHATS_PATH, HEALTH_PATH, LOG_PATH } from './server.js';
+export { CAPACITY_PATH } from './capacity-route.js';
+export { CAPACITY_RETRY_AFTER_SECONDS } from './capacity.js';
 export type { Simulator, SimulatorOptions, Script, ScriptRequest } from './options.js';
 export {
   parseFaultSpec,

@@ -31,6 +31,12 @@ export interface SimulatorOptions {
   latencyMs?: number;
   /** Extra delay drawn uniformly from [0, this) per request, in milliseconds. Default 0. */
   latencyJitterMs?: number;
+  /**
+   * The account's capacity: valid requests beyond this many accepted in any sliding second get
+   * 429 with `Retry-After: 1` (logged with fault `capacity`). Change it while running with
+   * `Simulator.setCapacity` or `PUT /__control/capacity`. Default: no limit.
+   */
+  capacity?: number;
   /** Which share of valid requests gets which fault. Default: none. */
   faults?: FaultMix;
   /**
@@ -74,6 +80,10 @@ export interface Simulator {
   reset(): void;
   /** Counts since start or the last reset. */
   stats(): SimulatorStats;
+  /** The current capacity (accepted requests per sliding second); undefined = no limit. */
+  readonly capacity: number | undefined;
+  /** Changes the capacity from now on (undefined = no limit). */
+  setCapacity(capacity: number | undefined): void;
 }
 
 function check(ok: boolean, message: string): void {
@@ -82,7 +92,11 @@ function check(ok: boolean, message: string): void {
 
 /** Rejects option values that would make the simulator misbehave silently. */
 export function checkOptions(options: SimulatorOptions): void {
-  const { port, latencyMs, latencyJitterMs, endAfterTurns, maxLogEntries } = options;
+  const { port, latencyMs, latencyJitterMs, endAfterTurns, maxLogEntries, capacity } = options;
+  check(
+    capacity === undefined || (Number.isFinite(capacity) && capacity >= 0),
+    `capacity must be a number ≥ 0, got ${capacity}`,
+  );
   check(
     port === undefined || (Number.isInteger(port) && port >= 0 && port <= 65_535),
     `port must be 0–65535, got ${port}`,

@@ -5,6 +5,7 @@ import { baseUrl, pathOf, sendJson } from './http-io.js';
 import { checkOptions, type Simulator, type SimulatorOptions } from './options.js';
 import { RequestLog, type RequestLogEntry } from './request-log.js';
 import { StatsCounter } from './stats.js';
+import { CAPACITY_PATH, serveCapacity } from './capacity-route.js';
 
 /** The one vendor endpoint the simulator implements. */
 export const CHATS_PATH = '/v1/chats';
@@ -53,6 +54,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     const path = pathOf(req.url);
     if (path === HEALTH_PATH) return sendJson(res, 200, '{"ok":true}');
     if (path === LOG_PATH && req.method === 'GET') return serveLog(res, log.entries);
+    if (path === CAPACITY_PATH) return serveCapacity(req, res, chats);
 
     // Every field up front, in the documented order: one object shape for all entries (fast)
     // and JSON lines whose keys always come in the same order (undefined ones are left out).
@@ -118,6 +120,12 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
       chats.reset();
     },
     stats: () => stats.snapshot(),
+    get capacity() {
+      return chats.capacity;
+    },
+    setCapacity(capacity) {
+      chats.capacity = capacity;
+    },
   };
 }
 

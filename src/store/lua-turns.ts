@@ -135,9 +135,29 @@ return 1
 `;
 
 /**
+ * Adaptive pacing (src/worker/pacing) measures the fleet's completed turns over time: when the
+ * caller passes a counter as KEYS[2] (cbRecordTurnsCounted: keys.pacerAccepted of the quarter
+ * second of the call's first completion), the call's completed turns are added to it. One INCRBY
+ * and one EXPIRE per call, no extra round trip. Reads only each turn's outcome (ARGV[a + 7]), so
+ * it stands apart from recordTurn.
+ */
+const COUNT_ACCEPTED = `
+if KEYS[2] then
+  local accepted = 0
+  for a = 2, #ARGV, 12 do
+    if ARGV[a + 7] == 'completed' then accepted = accepted + 1 end
+  end
+  if accepted > 0 then
+    redis.call('INCRBY', KEYS[2], accepted)
+    redis.call('EXPIRE', KEYS[2], 10)
+  end
+end`;
+
+/**
  * Records the final outcome of turn k (completed or failed) and moves the conversation on.
  * Many turns per call, like BEGIN_TURNS.
- * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster).
+ * KEYS: 1 any key of the prefix (routes the call on a Redis Cluster), 2 (optional) the pacer's
+ * completed-turns counter (COUNT_ACCEPTED).
  * ARGV: 1 retention s, then 12 per turn: conversation key, batch key, failed-set key, fast flag
  * ('1': the attempt was sent on the fast path, see the turn processor, and began nowhere else),
  * conversation id, k, now, outcome (completed|failed), chatId, chatStatus, result JSON, the
@@ -210,6 +230,7 @@ for a = 2, #ARGV, 12 do
     ARGV[a + 11], ttl)
 end
 applyCounts(ttl)
+${COUNT_ACCEPTED}
 return out
 `;
 

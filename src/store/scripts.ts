@@ -13,6 +13,7 @@ import { APPEND_TURN } from './lua-append.js';
 import { IDEMPOTENCY_SWAP } from './lua-idempotency.js';
 import { TAKE_LANE_TAGS } from './lua-lanes.js';
 import { SAVE_REJECTED } from './lua-rejected.js';
+import { PACER_THROTTLE } from './lua-pacer.js';
 
 const SCRIPTS = {
   cbStageRows: { numberOfKeys: 4, lua: STAGE_ROWS },
@@ -22,6 +23,8 @@ const SCRIPTS = {
   cbSettleStandalone: { numberOfKeys: 3, lua: SETTLE_STANDALONE },
   cbBeginTurns: { numberOfKeys: 1, lua: BEGIN_TURNS },
   cbRecordTurns: { numberOfKeys: 1, lua: RECORD_TURNS },
+  // The same script with the pacer's completed-turns counter as KEYS[2] (adaptive pacing on).
+  cbRecordTurnsCounted: { numberOfKeys: 2, lua: RECORD_TURNS },
   cbNoteRetry: { numberOfKeys: 2, lua: NOTE_RETRY },
   cbDeferTurn: { numberOfKeys: 2, lua: DEFER_TURN },
   cbCancelConversations: { numberOfKeys: 1, lua: CANCEL_CONVERSATIONS },
@@ -33,6 +36,7 @@ const SCRIPTS = {
   cbIdempotencySwap: { numberOfKeys: 1, lua: IDEMPOTENCY_SWAP },
   cbTakeLaneTags: { numberOfKeys: 3, lua: TAKE_LANE_TAGS },
   cbSaveRejected: { numberOfKeys: 1, lua: SAVE_REJECTED },
+  cbPacerThrottle: { numberOfKeys: 1, lua: PACER_THROTTLE },
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { Keys } from '../shared/keys.js';
+import { PACER_SLOT_MS, type Keys } from '../shared/keys.js';
 import type { ChatStatus, TurnError } from '../shared/records.js';
 import { storeScripts } from './scripts.js';
 import { createCallBatcher } from './call-batcher.js';
@@ -161,6 +161,11 @@ export function createTurnStore(deps: {
   retentionSeconds: number;
   /** Inputs that are a request to stop, normalised (Config.optOutWords). Default none. */
   optOutWords?: readonly string[];
+  /**
+   * Count completed turns per quarter second for adaptive pacing (keys.pacerAccepted), inside the
+   * record call. Default false (CHATBATCH_ADAPTIVE=off counts nothing).
+   */
+  countAccepted?: boolean;
 }): TurnStore {
   const { redis, keys, retentionSeconds } = deps;
   const optOutWords = (deps.optOutWords ?? []).join('\n');
@@ -206,8 +211,14 @@ export function createTurnStore(deps: {
     fast: boolean;
   }
   const recordMany = createCallBatcher<RecordCall, string[]>(async (calls) => {
+    const first = calls[0]!;
     // KEYS[1] only routes the call (Redis Cluster): every key shares the prefix's hash tag.
-    const args: (string | number)[] = [keys.batch(calls[0]!.batchId), retentionSeconds];
+    const args: (string | number)[] = [keys.batch(first.batchId)];
+    // The quarter second of the call's first completion counts them all (adaptive pacing).
+    if (deps.countAccepted) {
+      args.push(keys.pacerAccepted(Math.floor(first.result.completedAt / PACER_SLOT_MS)));
+    }
+    args.push(retentionSeconds);
     for (const { batchId, conversationId, turn, result, fast } of calls) {
       const stored: StoredResult = {
         p: result.previousChatId,
@@ -231,7 +242,10 @@ export function createTurnStore(deps: {
         result.previousChatId ?? '',
       );
     }
-    return (await run('cbRecordTurns', args)) as string[][];
+    return (await run(
+      deps.countAccepted ? 'cbRecordTurnsCounted' : 'cbRecordTurns',
+      args,
+    )) as string[][];
   });
 
   return {

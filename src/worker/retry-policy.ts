@@ -47,7 +47,11 @@ export function backoffDelayMs(input: BackoffInput): number {
  * never comes sooner than the vendor's `Retry-After`.
  */
 export interface RetryPolicy {
-  /** How long every worker holds off after a 429 on the turn's `attempt`. */
+  /**
+   * How long every worker holds off after a 429 on the turn's `attempt` when the 429 pauses
+   * the fleet (CHATBATCH_ADAPTIVE=off, or a long Retry-After). With adaptive pacing only the
+   * turn waits, through `backoffStrategy`, which gives the same delay.
+   */
   rateLimitedDelayMs(attempt: number, retryAfterMs: number | undefined): number;
   /**
    * BullMQ's `settings.backoffStrategy`: the delay before retrying a job that threw `error`.

@@ -24,6 +24,7 @@ import { rateLimiterWindow } from './rate-limiter-window.js';
 import { webhookBacklogCollector } from '../webhooks/backlog.js';
 import { startWebhooks, type WebhookServices } from '../webhooks/start-webhooks.js';
 import type { Resolver } from '../webhooks/safe-lookup.js';
+import { startAdaptive } from './pacing/adaptive.js';
 
 export interface RunningWorker {
   readonly metrics: Metrics;
@@ -53,9 +54,6 @@ export interface WorkerServices extends WebhookServices {
  * skew between worker hosts and the time to record a reply.
  */
 const LEASE_MARGIN_MS = 2000;
-
-/** With no configured rate limit the limiter still needs a max for the 429 path. */
-const UNLIMITED_STARTS_PER_SECOND = 1_000_000;
 
 /** The guard of `chatbatch worker`: without the vendor key every turn would fail. */
 export function assertCanWork(config: Pick<Config, 'sigmamindApiKey'>): void {
@@ -111,6 +109,9 @@ export async function startWorker(deps: {
     logger,
     now,
   });
+  const adaptive = await startAdaptive({ config, redis, keys, metrics, logger, now });
+  const { pacer } = adaptive;
+
   const processTurn = createTurnProcessor({
     credentials,
     store: services.turnStore,
@@ -122,6 +123,8 @@ export async function startWorker(deps: {
     },
     createChat: (request) => client.createChat(request),
     rateLimitQueue: (ms) => turnQueue.queue.rateLimit(ms),
+    pacer,
+    concurrency: adaptive.concurrency,
     retryPolicy,
     metrics,
     logger,
@@ -137,7 +140,7 @@ export async function startWorker(deps: {
     connection: redis,
     prefix: keys.bullPrefix,
     concurrency: config.concurrency,
-    limiter: rateLimiterWindow(config.rateLimit || UNLIMITED_STARTS_PER_SECOND),
+    limiter: adaptive.initialLimiter(),
     lockDuration: config.stalledIntervalMs,
     stalledInterval: config.stalledIntervalMs,
     maxStalledCount: 1000,
@@ -147,6 +150,7 @@ export async function startWorker(deps: {
     removeOnFail: { count: 0 },
     settings: { backoffStrategy: retryPolicy.backoffStrategy },
   });
+  adaptive.attach(worker);
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
   worker.on('failed', (job, error) => {
     // Retried attempts are expected (and counted in metrics); permanent failures are logged
@@ -186,7 +190,13 @@ export async function startWorker(deps: {
     );
   }
   logger.info(
-    { concurrency: config.concurrency, rateLimit: config.rateLimit, prefix: config.prefix },
+    {
+      concurrency: config.concurrency,
+      rateLimit: config.rateLimit,
+      adaptive: config.adaptive,
+      ...(pacer?.active ? { pacedRate: Math.round(pacer.rate * 10) / 10 } : {}),
+      prefix: config.prefix,
+    },
     'worker started',
   );
 
@@ -195,6 +205,7 @@ export async function startWorker(deps: {
     metricsPort: metricsServer?.port,
     async close() {
       watchdog.stop();
+      adaptive.stop();
       await Promise.all([worker.close(), webhooks.close()]);
       await Promise.allSettled([client.close(), metricsServer?.close()]);
     },

@@ -12,6 +12,14 @@ import type { RetryPolicy } from './retry-policy.js';
 import { RetryableTurnError } from './retryable-turn-error.js';
 import type { CredentialGuard } from './credential-guard.js';
 import { nextWindowOpening } from '../shared/send-window.js';
+import type { Pacer } from './pacing/pacer.js';
+import type { GradientLimit } from './pacing/gradient-limit.js';
+
+/**
+ * A Retry-After at least this long (ms) pauses every worker even with adaptive pacing: the
+ * vendor asks the account, not one request, to stop for a while.
+ */
+export const FLEET_PAUSE_RETRY_AFTER_MS = 30_000;
 
 export interface TurnProcessorDeps {
   store: TurnStore;
@@ -20,8 +28,18 @@ export interface TurnProcessorDeps {
   /** Queues the first turns of a scheduled batch, at its start (the kickoff job). */
   kickoff(batchId: string): Promise<void>;
   createChat(request: ChatRequest): Promise<AttemptOutcome & { durationMs: number; sent: boolean }>;
-  /** Slows every worker of the queue for ms (BullMQ's queue-level rate limit). */
+  /** Pauses every worker of the queue for ms (BullMQ's queue-level rate limit). */
   rateLimitQueue(ms: number): Promise<void>;
+  /**
+   * The fleet's adaptive pace (CHATBATCH_ADAPTIVE): a 429 lowers the shared rate and delays
+   * only its own turn. Undefined when off: every 429 pauses every worker (rateLimitQueue).
+   */
+  pacer?: Pick<Pacer, 'noteAttempt' | 'throttled'> | undefined;
+  /**
+   * Latency-aware concurrency (CHATBATCH_ADAPTIVE): every successful attempt's round trip, and
+   * the requests in flight when it started. Undefined when off.
+   */
+  concurrency?: Pick<GradientLimit, 'sample'> | undefined;
   /** The delays of retried attempts (src/worker/retry-policy.ts). */
   retryPolicy: RetryPolicy;
   /** Pauses everything when the vendor refuses our API key (401/403). */
@@ -50,6 +68,8 @@ const isUnfinished = (state: string) => state === 'pending' || state === 'active
 export function createTurnProcessor(deps: TurnProcessorDeps) {
   const { store, metrics, logger } = deps;
   const optOutWords = new Set(deps.optOutWords);
+  /** Requests of this process in flight (for latency-aware concurrency). */
+  let inFlight = 0;
 
   /** Recording must not be lost to a Redis blip after the vendor answered: retry it briefly. */
   async function record(
@@ -197,13 +217,20 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     const { request, attempt, origin } = sent;
 
     metrics.inflightRequests.inc();
+    const inFlightAtStart = ++inFlight;
     let result: Awaited<ReturnType<TurnProcessorDeps['createChat']>>;
     try {
       result = await deps.createChat(request);
     } finally {
+      inFlight--;
       metrics.inflightRequests.dec();
     }
+    if (result.kind === 'success') deps.concurrency?.sample(result.durationMs, inFlightAtStart);
 
+    const rateLimited = result.kind === 'retry' && result.reason === 'rate-limited';
+    deps.pacer?.noteAttempt(
+      result.kind === 'success' ? 'success' : rateLimited ? 'refused' : 'other',
+    );
     const statusCode = metricStatusCode(result);
     const credentialFailure =
       result.kind === 'fail' && deps.credentials.isCredentialFailure(result.httpStatus);
@@ -269,13 +296,28 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
       return;
     }
 
-    await store.noteRetry(batchId, conversationId, turn, error, false, origin);
+      // A 429 counts as one of the turn's attempts, like a 503: the store holds its error and
+      // frees the lease here, and the next attempt's begin counts it.
+      await store.noteRetry(batchId, conversationId, turn, error, false, origin);
     const retryAfterMs = result.kind === 'retry' ? result.retryAfterMs : undefined;
-    if (result.kind === 'retry' && result.reason === 'rate-limited') {
-      // A 429 is about the account, not this turn: hold every worker, not just this job.
+    if (rateLimited) {
       metrics.rateLimited.inc();
-      await deps.rateLimitQueue(deps.retryPolicy.rateLimitedDelayMs(attempt, retryAfterMs));
-      throw Worker.RateLimitError();
+      const longPause = (retryAfterMs ?? 0) >= FLEET_PAUSE_RETRY_AFTER_MS;
+      if (!deps.pacer || longPause) {
+        // The account, not this turn, is throttled: hold every worker for the delay.
+        if (deps.pacer) {
+          metrics.pacerFleetPauses.inc();
+          logger.warn(
+            { retryAfterMs },
+            'the vendor asked for a long pause (429): every worker waits',
+          );
+        }
+        await deps.rateLimitQueue(deps.retryPolicy.rateLimitedDelayMs(attempt, retryAfterMs));
+        throw Worker.RateLimitError();
+      }
+      // The fleet slows down by rate; only this turn waits, at least its Retry-After (BullMQ's
+      // retry with our backoffStrategy: retryPolicy's delay, Retry-After as its floor).
+      await deps.pacer.throttled(result.durationMs);
     }
     throw new RetryableTurnError(`${error.code}: ${error.message}`, attempt, retryAfterMs);
   };

@@ -110,6 +110,9 @@ describe('deploy/grafana', () => {
     expect(exprsOf(/^In-flight requests$/)[0]).toContain('chatbatch_inflight_requests');
     expect(exprsOf(/^Queue depth by state$/)[0]).toBe('max by (state) (chatbatch_queue_jobs)');
     expect(exprsOf(/^Rate-limit hits$/)[0]).toContain('chatbatch_rate_limited_total');
+    expect(exprsOf(/^Rate-limit hits$/).join('\n')).toContain('chatbatch_pacer_throttles_total');
+    expect(exprsOf(/^Rate-limit hits$/).join('\n')).toContain('chatbatch_pacer_fleet_pauses_total');
+    expect(exprsOf(/^Pacing: /)[0]).toBe('max(chatbatch_pacer_rate_limit{job="chatbatch-worker"})');
     expect(exprsOf(/^Ingest rows per second$/)[0]).toContain('chatbatch_ingest_rows_total');
     expect(exprsOf(/^Worker count$/).join('\n')).toContain('up{job="chatbatch-worker"}');
     expect(exprsOf(/^Webhook deliveries by outcome$/)[0]).toMatch(
@@ -118,6 +121,14 @@ describe('deploy/grafana', () => {
     expect(exprsOf(/^Oldest undelivered webhook event$/)[0]).toBe(
       'max(chatbatch_webhook_oldest_undelivered_seconds)',
     );
+  });
+
+  it('the pacing panel sits beside the 429 panel', () => {
+    const { panels } = loadDashboard();
+    const pacing = panels.find((p) => p.title.startsWith('Pacing: '))!;
+    const hits = panels.find((p) => p.title === 'Rate-limit hits')!;
+    expect(pacing.gridPos.y).toBe(hits.gridPos.y);
+    expect(Math.abs(pacing.gridPos.x - hits.gridPos.x)).toBe(pacing.gridPos.w);
   });
 
   it('queries use only Grafana variables the Prometheus test can substitute', () => {

@@ -15,7 +15,11 @@ import { checkMetricsText, requireTool } from './helpers/tools.js';
  * Prometheus' HTTP API.
  */
 
-/** Vendor answers forced by request number, so the run has retries, 429s and a failure. */
+/**
+ * Vendor answers forced by request number, so the run has retries, 429s and a failure. The run
+ * of 429s (60–66), once the workers have been sending for a while, is enough for the adaptive
+ * pacer to slow the fleet down once.
+ */
 const FORCED_STATUS: Record<number, number> = {
   4: 429,
   9: 503,
@@ -24,6 +28,7 @@ const FORCED_STATUS: Record<number, number> = {
   30: 502,
   38: 422,
   47: 504,
+  ...Object.fromEntries(Array.from({ length: 7 }, (_, i) => [60 + i, 429])),
 };
 
 function csv(conversations: number, turns: number, tag: string, invalidRow = false): string {
@@ -237,7 +242,16 @@ describe('a real Prometheus scraping a real run', () => {
       expect(Number(answer.data?.result[0]?.value[1]), expr).toBeGreaterThan(0);
     }
     const rateLimited = await prometheus!.query('sum(chatbatch_rate_limited_total)');
-    expect(Number(rateLimited.data?.result[0]?.value[1])).toBeGreaterThanOrEqual(2);
+    expect(Number(rateLimited.data?.result[0]?.value[1])).toBeGreaterThanOrEqual(8);
+    // The 429s lowered the fleet's pace: a decrease counted, the allowed rate shown meanwhile.
+    const throttles = await prometheus!.query('sum(chatbatch_pacer_throttles_total)');
+    expect(Number(throttles.data?.result[0]?.value[1])).toBeGreaterThanOrEqual(1);
+    const paced = await prometheus!.query(
+      'max(max_over_time(chatbatch_pacer_rate_limit{job="chatbatch-worker"}[5m]))',
+    );
+    expect(Number(paced.data?.result[0]?.value[1])).toBeGreaterThan(0);
+    const pauses = await prometheus!.query('sum(chatbatch_pacer_fleet_pauses_total)');
+    expect(pauses.data?.result[0]?.value[1]).toBe('0');
     const p95 = await prometheus!.query(
       'histogram_quantile(0.95, sum by (le) (rate(chatbatch_chat_request_duration_seconds_bucket[1m])))',
     );

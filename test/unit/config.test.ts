@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       sigmamindApiKey: undefined,
       concurrency: 50,
       rateLimit: 0,
+      adaptive: true,
       maxAttempts: 5,
       backoffMs: 1000,
       requestTimeoutMs: 30_000,
@@ -67,6 +68,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('CHATBATCH_ADAPTIVE is on unless off (any case)', () => {
+    expect(loadConfig({ CHATBATCH_ADAPTIVE: 'off' }).adaptive).toBe(false);
+    expect(loadConfig({ CHATBATCH_ADAPTIVE: ' OFF ' }).adaptive).toBe(false);
+    expect(loadConfig({ CHATBATCH_ADAPTIVE: 'on' }).adaptive).toBe(true);
+    expect(loadConfig({ CHATBATCH_ADAPTIVE: '' }).adaptive).toBe(true);
+  });
+
   it('treats empty strings as unset', () => {
     expect(loadConfig({ CHATBATCH_CONCURRENCY: '', SIGMAMIND_API_KEY: '' })).toMatchObject({
       concurrency: 50,
@@ -85,6 +93,7 @@ describe('loadConfig', () => {
     ['CHATBATCH_PREFIX', 'has space', 'letters, digits'],
     ['CHATBATCH_PREFIX', 'a{b}', 'hash tag'],
     ['LOG_LEVEL', 'loud', 'one of'],
+    ['CHATBATCH_ADAPTIVE', 'maybe', 'on or off'],
     ['CHATBATCH_RETENTION_DAYS', '0', 'greater than 0'],
   ])('%s=%s names the variable and the rule', (name, value, rule) => {
     const [problem, ...rest] = problems({ [name]: value });

@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import { PACER_SLOT_MS, type Keys } from '../shared/keys.js';
+import { storeScripts } from './scripts.js';
+
+/** The fleet's pacing state (see src/worker/pacing/pace-maths.ts for what each field means). */
+export interface PaceState {
+  /** Decreases so far: the compare-and-set token of the next one. */
+  n: number;
+  /** The level of the last decrease (W_max), starts/s. */
+  wmax: number;
+  /** The rate set by the last decrease, starts/s. */
+  start: number;
+  /** When the last decrease happened, epoch ms. */
+  at: number;
+}
+
+/** Slots of completed-turn counts read: the last second, plus the one it starts in. */
+const SLOTS_READ = 1000 / PACER_SLOT_MS + 1;
+
+/** One read of what the pacer needs: the state and the fleet's recently completed turns. */
+export interface PaceReading {
+  state: PaceState | undefined;
+  /**
+   * The stored decrease count as written ('' when there is none): the compare-and-set token, so
+   * that a damaged state (read as none) can still be replaced.
+   */
+  token: string;
+  /**
+   * Turns completed by the fleet per quarter-second slot, the reader's current slot first, then
+   * the four before it (PACER_SLOT_MS).
+   */
+  completed: number[];
+}
+
+export interface PacerStore {
+  /** The state and the counters of `now`'s second and the one before: one round trip. */
+  read(now: number): Promise<PaceReading>;
+  /**
+   * Stores `next` as the next decrease, unless another came first: `token` is the reading's.
+   * Returns whether this one was stored, and the state now in Redis.
+   */
+  decrease(
+    token: string,
+    next: Omit<PaceState, 'n'>,
+    ttlMs: number,
+  ): Promise<{ applied: boolean; state: PaceState | undefined }>;
+}
+
+/** A state field as written by PACER_THROTTLE, or NaN when missing or not a number. */
+const num = (value: unknown): number =>
+  typeof value === 'string' && value !== '' ? Number(value) : NaN;
+
+/**
+ * The state from its stored fields, or undefined when absent or damaged (a hand edit, a
+ * half-deleted key): a damaged state must not pace the fleet, so it counts as none.
+ */
+export function parsePaceState(fields: readonly unknown[]): PaceState | undefined {
+  const [n, wmax, start, at] = fields.map(num) as [number, number, number, number];
+  const valid =
+    Number.isInteger(n) &&
+    n >= 1 &&
+    wmax > 0 &&
+    start > 0 &&
+    start <= wmax &&
+    Number.isFinite(wmax) &&
+    Number.isFinite(at);
+  return valid ? { n, wmax, start, at } : undefined;
+}
+
+export function createPacerStore(deps: { redis: Redis; keys: Keys }): PacerStore {
+  const { redis, keys } = deps;
+  const run = storeScripts(redis);
+  return {
+    async read(now) {
+      const slot = Math.floor(now / PACER_SLOT_MS);
+      // One cluster slot (every key shares the prefix's hash tag), so a pipeline is one round
+      // trip on a Redis Cluster too.
+      const pipeline = redis.pipeline().hmget(keys.pacer, 'n', 'w', 's', 'at');
+      for (let i = 0; i < SLOTS_READ; i++) pipeline.get(keys.pacerAccepted(slot - i));
+      const replies = await pipeline.exec();
+      const values = (replies ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return value;
+      });
+      const fields = (values[0] as unknown[] | undefined) ?? [];
+      return {
+        state: parsePaceState(fields),
+        token: typeof fields[0] === 'string' ? fields[0] : '',
+        completed: values.slice(1).map((v) => Number(v ?? 0) || 0),
+      };
+    },
+    async decrease(token, next, ttlMs) {
+      if (![next.wmax, next.start, next.at].every(Number.isFinite)) {
+        throw new RangeError(`pacer: refusing a non-finite state ${JSON.stringify(next)}`);
+      }
+      const reply = (await run('cbPacerThrottle', [
+        keys.pacer,
+        token,
+        String(next.wmax),
+        String(next.start),
+        String(Math.round(next.at)),
+        Math.max(1, Math.round(ttlMs)),
+      ])) as (string | number)[];
+      return {
+        applied: Number(reply[0]) === 1,
+        state: parsePaceState(reply.slice(1).map(String)),
+      };
+    },
+  };
+}
