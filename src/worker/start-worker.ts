@@ -20,7 +20,6 @@ import type { BatchStore } from '../store/batch-store.js';
 import type { TurnStore } from '../store/turn-store.js';
 import { dropStaging } from '../store/ingest-store.js';
 import { createBatchGate } from '../store/batch-gate.js';
-import { rateLimiterWindow } from './rate-limiter-window.js';
 import { webhookBacklogCollector } from '../webhooks/backlog.js';
 import { startWebhooks, type WebhookServices } from '../webhooks/start-webhooks.js';
 import type { Resolver } from '../webhooks/safe-lookup.js';
