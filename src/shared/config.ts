@@ -89,6 +89,12 @@ export interface Config {
    * waits 0.5–1× this. Default 5000; tests lower it.
    */
   readonly webhookBackoffMs: number;
+  /**
+   * Queue first turns in the fair lanes (priorities, weights, fair share between batches;
+   * `CHATBATCH_FAIR_LANES`). Off queues them in arrival order, as before the lanes existed (a
+   * switch for comparing the two). Default true (`on`).
+   */
+  readonly fairLanes: boolean;
 }
 
 const int = (min: number, max: number) =>
@@ -210,6 +216,7 @@ const envSchema = z.object({
     .default(72 * 3600),
   CHATBATCH_WEBHOOK_ALLOW_PRIVATE: parsed(parseSwitch).default(false),
   CHATBATCH_WEBHOOK_BACKOFF_MS: int(1, 300_000).default(5000),
+  CHATBATCH_FAIR_LANES: parsed(parseSwitch).default(true),
 });
 
 /** A configuration error: names every bad variable and the rule it broke. */
@@ -272,5 +279,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     webhookMaxAgeSeconds: e.CHATBATCH_WEBHOOK_MAX_AGE,
     webhookAllowPrivate: e.CHATBATCH_WEBHOOK_ALLOW_PRIVATE,
     webhookBackoffMs: e.CHATBATCH_WEBHOOK_BACKOFF_MS,
+    fairLanes: e.CHATBATCH_FAIR_LANES,
   });
 }
