@@ -88,6 +88,21 @@ export function formatCalls(cost: TurnCost, top = 10): string {
   return `${round2(cost.callsPerTurnTotal)} calls/turn: ${shown.join(', ')}${more}`;
 }
 
+/**
+ * Where `a` makes more Redis calls per turn than `b`: `+15.2 calls/turn: hset +3, hmget +3.2, …`,
+ * the largest differences first (commands `a` makes fewer of are left out).
+ */
+export function formatExtraCalls(a: TurnCost, b: TurnCost, top = 10): string {
+  const rows = Object.entries(a.callsPerTurn)
+    .map(([name, n]) => [name, n - (b.callsPerTurn[name] ?? 0)] as const)
+    .filter(([, d]) => d >= 0.01)
+    .sort((x, y) => y[1] - x[1]);
+  const shown = rows.slice(0, top).map(([name, d]) => `${name} +${round2(d)}`);
+  const more = rows.length > top ? ` (+${rows.length - top} more)` : '';
+  const total = round2(a.callsPerTurnTotal - b.callsPerTurnTotal);
+  return `${total >= 0 ? '+' : ''}${total} calls/turn: ${shown.join(', ')}${more}`;
+}
+
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
 /**

@@ -1,7 +1,7 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { cpuMetrics, formatCalls, medianCost } from '../lib/cost.js';
+import { cpuMetrics, formatCalls, formatExtraCalls, medianCost } from '../lib/cost.js';
 import { alternating } from '../lib/interleave.js';
 import { metric, type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import { startSimulator, type SimProcess } from '../lib/sim.js';
@@ -109,7 +109,8 @@ export const contactRules: Scenario = {
             `rules set against the code before rules existed, which one run cannot hold: (a) is chatbatch ` +
             `without rules against the baseline as in scenario 1, (b) the rules' own cost, held to the same 3%.`,
           `Redis calls per turn: no rules ${formatCalls(cost('chatbatch'))}; with rules ` +
-            `${formatCalls(cost('rules'))}; baseline ${formatCalls(cost('baseline'))}.`,
+            `${formatCalls(cost('rules'))}; baseline ${formatCalls(cost('baseline'))}; the rules' extra: ` +
+            `${formatExtraCalls(cost('rules'), cost('chatbatch'))}.`,
         ],
         details: { conversations, suppressed: SUPPRESSED, concurrency: CONCURRENCY, runs },
       };

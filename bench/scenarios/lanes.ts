@@ -1,4 +1,4 @@
-import { cpuMetrics, formatCalls, medianCost } from '../lib/cost.js';
+import { cpuMetrics, formatCalls, formatExtraCalls, medianCost } from '../lib/cost.js';
 import { alternating } from '../lib/interleave.js';
 import { fairSharePhase, LANES_LIMIT, lowLanePhase, weightsPhase } from '../lib/lane-phases.js';
 import { metric, type Scenario, type ScenarioContext } from '../lib/scenario.js';
@@ -151,7 +151,8 @@ export const lanes: Scenario = {
         `No regression: one batch of ${regression.conversations} single-turn conversations, no latency, ` +
           `concurrency 50, warm-up first (scenario 1's setting), CHATBATCH_FAIR_LANES=on vs off for both ` +
           `ingest and worker, ${ctx.runs} round(s) alternating, medians. Redis calls per turn: on ` +
-          `${formatCalls(onCost)}; off ${formatCalls(offCost)}.`,
+          `${formatCalls(onCost)}; off ${formatCalls(offCost)}; the lanes' extra: ` +
+          `${formatExtraCalls(onCost, offCost)}.`,
       ],
       details: { latencyMs: LATENCY_MS, limit: LANES_LIMIT, fair, weights, low, regression },
     };

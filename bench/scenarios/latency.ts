@@ -1,4 +1,4 @@
-import { cpuMetrics, formatCalls, medianCost } from '../lib/cost.js';
+import { cpuMetrics, formatCalls, formatExtraCalls, medianCost } from '../lib/cost.js';
 import { interleaved } from '../lib/interleave.js';
 import { requestSpan } from '../lib/request-span.js';
 import { metric, type Scenario } from '../lib/scenario.js';
@@ -95,7 +95,8 @@ export const latency: Scenario = {
             (baselineReaches
               ? ''
               : ` The baseline reached ${(b / ideal).toFixed(3)} of ideal here, so the ${IDEAL_TARGET} target is not judged.`),
-          `Redis calls per turn: chatbatch ${formatCalls(cCost)}; baseline ${formatCalls(bCost)}.`,
+          `Redis calls per turn: chatbatch ${formatCalls(cCost)}; baseline ${formatCalls(bCost)}; ` +
+            `chatbatch's extra: ${formatExtraCalls(cCost, bCost)}.`,
         ],
         details: { conversations, concurrency: CONCURRENCY, latencyMs: LATENCY_MS, ideal, runs },
       };

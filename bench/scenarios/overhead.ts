@@ -1,4 +1,4 @@
-import { cpuMetrics, formatCalls, medianCost } from '../lib/cost.js';
+import { cpuMetrics, formatCalls, formatExtraCalls, medianCost } from '../lib/cost.js';
 import { summariseProfile, formatProfile } from '../lib/cpuprofile.js';
 import { interleaved } from '../lib/interleave.js';
 import { listProfiles } from '../lib/profiles.js';
@@ -57,7 +57,8 @@ export const overhead: Scenario = {
           `Redis CPU likewise from the redis-server's /proc/<pid>/stat (the suite's own server: nobody else's load).`,
         `Redis calls per turn (INFO commandstats delta over the measured part ÷ turns; an EVALSHA and ` +
           `every command its script runs each count; the bench's own drain poll every 20 ms is included in both): ` +
-          `chatbatch ${formatCalls(cCost)}; baseline ${formatCalls(bCost)}.`,
+          `chatbatch ${formatCalls(cCost)}; baseline ${formatCalls(bCost)}; chatbatch's extra: ` +
+          `${formatExtraCalls(cCost, bCost)}.`,
       ];
 
       if (ctx.profileDir) {

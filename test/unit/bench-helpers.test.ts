@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { countByLabel, labelOf, shareOf } from '../../bench/lib/batch-share.js';
-import { formatCalls, medianCost, turnCost, type CostReading } from '../../bench/lib/cost.js';
+import {
+  formatCalls,
+  formatExtraCalls,
+  medianCost,
+  turnCost,
+  type CostReading,
+} from '../../bench/lib/cost.js';
 import { alternating } from '../../bench/lib/interleave.js';
 import { halves } from '../../bench/lib/million-halves.js';
 import type { MillionSample } from '../../bench/lib/million-run.js';
@@ -38,6 +44,20 @@ describe('cost per turn', () => {
     expect(c.callsPerTurn).toEqual({ hget: 3, evalsha: 2, xadd: 1 });
     expect(c.callsPerTurnTotal).toBe(6);
     expect(formatCalls(c, 2)).toBe('6 calls/turn: hget 3, evalsha 2 (+1 more)');
+  });
+
+  it('shows where one side makes more calls than the other, largest first', () => {
+    const cost = (calls: Record<string, number>) => ({
+      workerCpuUs: 0,
+      redisCpuUs: 0,
+      totalCpuUs: 0,
+      callsPerTurn: calls,
+      callsPerTurnTotal: Object.values(calls).reduce((x, y) => x + y, 0),
+    });
+    const a = cost({ hset: 3, hmget: 5, del: 2, get: 2 });
+    const b = cost({ hmget: 2, del: 2, zadd: 1 });
+    expect(formatExtraCalls(a, b)).toBe('+7 calls/turn: hset +3, hmget +3, get +2');
+    expect(formatExtraCalls(b, a, 1)).toBe('-7 calls/turn: zadd +1');
   });
 
   it('takes medians figure by figure, a command missing from a run counting 0', () => {
