@@ -4,7 +4,9 @@
  */
 import { makeKeys } from '../../src/shared/keys.js';
 import { createBatchStore } from '../../src/store/batch-store.js';
+import { cpus } from 'node:os';
 import { readCost, turnCost } from './cost.js';
+import { cpuSeconds, machineTicks } from './proc-cpu.js';
 import { readPeakRss, readRss, type NodeChild } from './proc.js';
 import { deletePrefix, info, openQueue, uniquePrefix, unfinishedJobs } from './redis-ns.js';
 import type { ScenarioContext } from './scenario.js';
@@ -44,6 +46,13 @@ export interface MillionSample {
   /** Over the interval: worker CPU (all workers) and Redis CPU per turn, in µs. */
   workerCpuUs: number;
   redisCpuUs: number;
+  /**
+   * Over the interval, in cores: what the workers, Redis and the simulator used, and what the
+   * whole machine was busy with. Turns/s falling while CPU per turn holds and the machine stays
+   * busy means other people's processes took the cores.
+   */
+  ownCores: number;
+  machineBusyCores: number;
 }
 
 export interface MillionResult {
@@ -132,8 +141,15 @@ export async function runMillion(
       ),
     );
     const meter = { redisPid: ctx.redisPid, workerPids: workers.map((w) => w.pid) };
+    const cores = cpus().length;
     await sim.reset();
-    let previous = { t: 0, finished: 0, cost: await readCost(ctx.redis, meter) };
+    let previous = {
+      t: 0,
+      finished: 0,
+      cost: await readCost(ctx.redis, meter),
+      simCpuS: await cpuSeconds(sim.pid),
+      ticks: await machineTicks(),
+    };
     const started = performance.now();
     await queue.resume();
 
@@ -143,26 +159,37 @@ export async function runMillion(
       const t = (performance.now() - started) / 1000;
       // The simulator forgets what it has seen, so its log does not grow with the run.
       await sim.reset();
-      const [finished, rss, used, backlog, cost] = await Promise.all([
+      const [finished, rss, used, backlog, cost, simCpuS, ticks] = await Promise.all([
         recorded(),
         Promise.all(workers.map((w) => readRss(w.pid))),
         usedMemory(ctx),
         unfinishedJobs(queue),
         readCost(ctx.redis, meter),
+        cpuSeconds(sim.pid),
+        machineTicks(),
       ]);
+      const dt = t - previous.t;
+      const ownCpuS =
+        cost.workerCpuS -
+        previous.cost.workerCpuS +
+        (cost.redisCpuS - previous.cost.redisCpuS) +
+        (simCpuS - previous.simCpuS);
       const delta = finished - previous.finished;
       const interval = delta > 0 ? turnCost(previous.cost, cost, delta) : undefined;
       const queuedShare = bytesPerQueued * (o.conversations - finished);
       const sample: MillionSample = {
         t,
         finished,
-        turnsPerSec: delta / (t - previous.t),
+        turnsPerSec: delta / dt,
         workerRssMB: rss.map((b) => (b ?? 0) / MB),
         usedMemoryMB: used / MB,
         bytesPerFinished: finished > 0 ? (used - usedBefore - queuedShare) / finished : NaN,
         backlog,
         workerCpuUs: interval?.workerCpuUs ?? NaN,
         redisCpuUs: interval?.redisCpuUs ?? NaN,
+        ownCores: ownCpuS / dt,
+        machineBusyCores:
+          ((ticks.busy - previous.ticks.busy) / (ticks.total - previous.ticks.total)) * cores,
       };
       samples.push(sample);
       ctx.log(
@@ -170,7 +197,7 @@ export async function runMillion(
           `worker RSS ${sample.workerRssMB.map((m) => m.toFixed(0)).join(' / ')} MB, Redis ` +
           `${sample.usedMemoryMB.toFixed(0)} MB (~${sample.bytesPerFinished.toFixed(0)} B/finished), backlog ${backlog}`,
       );
-      previous = { t, finished, cost };
+      previous = { t, finished, cost, simCpuS, ticks };
       const dead = workers.find((w) => w.child.exitCode !== null || w.child.signalCode !== null);
       if (dead) throw new Error(`${dead.name} exited:\n${dead.output().slice(-2000)}`);
       if (finished >= o.conversations) break;

@@ -31,11 +31,6 @@ export function fitChange(points: readonly { x: number; y: number }[]): number {
   return (slope * (Math.max(...xs) - Math.min(...xs))) / mean;
 }
 
-/** Samples at or before `midT` and after it. */
-export function splitAt<T extends { t: number }>(samples: readonly T[], midT: number): [T[], T[]] {
-  return [samples.filter((s) => s.t <= midT), samples.filter((s) => s.t > midT)];
-}
-
 /** At most `max` rows, evenly spaced, always keeping the first and the last. */
 export function downsample<T>(rows: readonly T[], max: number): T[] {
   if (rows.length <= max) return [...rows];

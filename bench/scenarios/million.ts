@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { halves } from '../lib/million-halves.js';
 import { runMillion, type MillionResult, type MillionSample } from '../lib/million-run.js';
 import { metric, type Scenario } from '../lib/scenario.js';
@@ -8,7 +9,9 @@ import { alignColumns } from '../lib/table.js';
 const LATENCY_MS = 50;
 const WORKERS = 2;
 const CONCURRENCY = 500;
+/** How often the run is sampled (--quick: more often, as it is short). */
 const SAMPLE_EVERY_MS = 10_000;
+const QUICK_SAMPLE_EVERY_MS = 2_000;
 /** Our bar for "flat": the fitted trend over the second half moves by at most this fraction. */
 const FLAT = 0.1;
 /** Rows of the printed table (the whole series is in latest.json). */
@@ -30,6 +33,8 @@ function table(samples: readonly MillionSample[]): string {
     'backlog',
     'worker µs/turn',
     'Redis µs/turn',
+    'own cores',
+    'machine busy',
   ];
   const rows = downsample(samples, TABLE_ROWS).map((s) => [
     fmt(s.t),
@@ -41,6 +46,8 @@ function table(samples: readonly MillionSample[]): string {
     fmt(s.backlog),
     fmt(s.workerCpuUs),
     fmt(s.redisCpuUs),
+    fmt(s.ownCores, 2),
+    fmt(s.machineBusyCores, 2),
   ]);
   return alignColumns([header, ...rows]);
 }
@@ -63,7 +70,7 @@ export const million: Scenario = {
         conversations,
         workers: WORKERS,
         concurrency: CONCURRENCY,
-        sampleEveryMs: SAMPLE_EVERY_MS,
+        sampleEveryMs: ctx.quick ? QUICK_SAMPLE_EVERY_MS : SAMPLE_EVERY_MS,
         timeoutMs: 55 * 60_000,
       });
     } finally {
@@ -71,6 +78,8 @@ export const million: Scenario = {
     }
     const h = halves(r);
     const worstRssTrend = Math.max(...h.rssTrend);
+    const medianRatio = h.turnsPerSecMedian.second / h.turnsPerSecMedian.first;
+    const cpuRatio = h.cpuUsPerTurn.second / h.cpuUsPerTurn.first;
     const ideal = (WORKERS * CONCURRENCY) / (LATENCY_MS / 1000);
     const rssHalves = h.rssMB
       .map(
@@ -88,21 +97,22 @@ export const million: Scenario = {
           baseline: null,
         }),
         metric({
-          metric: 'turns/s, second half ÷ first half',
+          metric: 'turns/s, second half ÷ first half (median interval)',
           unit: 'ratio',
-          chatbatch: h.turnsPerSec.second / h.turnsPerSec.first,
+          chatbatch: medianRatio,
           baseline: null,
           ratio: null,
           target: `≥ ${1 - FLAT}`,
-          met: h.turnsPerSec.second / h.turnsPerSec.first >= 1 - FLAT,
+          met: medianRatio >= 1 - FLAT,
         }),
         metric({
-          metric: 'turns/s trend within the second half (linear fit)',
-          unit: 'fraction',
-          chatbatch: h.turnsPerSecTrend,
+          metric: 'worker + Redis CPU per turn, second half ÷ first half',
+          unit: 'ratio',
+          chatbatch: cpuRatio,
           baseline: null,
-          target: `≥ −${FLAT}`,
-          met: h.turnsPerSecTrend >= -FLAT,
+          ratio: null,
+          target: `≤ ${1 + FLAT}`,
+          met: cpuRatio <= 1 + FLAT,
         }),
         metric({
           metric: 'worker RSS trend within the second half (worst worker, linear fit)',
@@ -137,17 +147,24 @@ export const million: Scenario = {
           `${conversations.toLocaleString('en-US')}-row CSV: ${fmt(r.ingestSeconds)} s, ` +
           `${fmt(r.bytesPerQueued)} B of Redis per queued conversation); ingesting alongside was tried ` +
           `and on two shared cores the ingest, slower than the workers, set the pace. Workers started, ` +
-          `queue resumed, sampled every ${SAMPLE_EVERY_MS / 1000} s: turns recorded (batch status), each ` +
-          `worker's VmRSS, Redis used_memory, worker and Redis CPU per turn over the interval. B/finished ` +
+          `queue resumed, sampled every ${(ctx.quick ? QUICK_SAMPLE_EVERY_MS : SAMPLE_EVERY_MS) / 1000} s: turns recorded (batch status), each ` +
+          `worker's VmRSS, Redis used_memory, worker and Redis CPU per turn over the interval, the cores ` +
+          `used by the workers + Redis + simulator ("own") and by everything ("machine busy", /proc/stat; ` +
+          `${cpus().length} cores). B/finished ` +
           `(est.) = (used_memory − ${fmt(r.usedMemoryBeforeMB)} MB before the ingest − unfinished × ` +
           `${fmt(r.bytesPerQueued)} B) ÷ finished. ${fmt(r.seconds)} s from resume to the last turn ` +
           `recorded; at the end ${fmt(r.usedMemoryEndMB)} MB used = ${fmt(r.bytesPerConversation)} B per ` +
           `conversation; deleting the keys afterwards took ${fmt(r.cleanupSeconds)} s.`,
-        `First half vs second half (by time, the last sample, the drain, left out): turns/s ${fmt(h.turnsPerSec.first)} → ${fmt(h.turnsPerSec.second)}, ` +
-          `trend within the second half ${fmt(h.turnsPerSecTrend * 100, 1)}%; ${rssHalves}; B/finished ` +
-          `${fmt(h.bytesPerFinished.endOfFirst)} at mid-run → ${fmt(h.bytesPerFinished.end)} at the ` +
-          `end. "Flat" = the least-squares trend over the second half moves by at most ${FLAT * 100}% ` +
-          `(our bar; the issue names none).`,
+        `First half vs second half (by time; the last sample, the drain, left out): turns/s over each ` +
+          `half ${fmt(h.turnsPerSec.first)} → ${fmt(h.turnsPerSec.second)} ` +
+          `(${fmt(h.turnsPerSec.second / h.turnsPerSec.first, 3)}), median interval ` +
+          `${fmt(h.turnsPerSecMedian.first)} → ${fmt(h.turnsPerSecMedian.second)}, least-squares trend ` +
+          `within the second half ${fmt(h.turnsPerSecTrend * 100, 1)}%; worker + Redis CPU per turn ` +
+          `${fmt(h.cpuUsPerTurn.first)} → ${fmt(h.cpuUsPerTurn.second)} µs; ${rssHalves}; B/finished ` +
+          `${fmt(h.bytesPerFinished.endOfFirst)} at mid-run → ${fmt(h.bytesPerFinished.end)} at the end. ` +
+          `Single intervals swing with the machine's other load (see the table), so turns/s is ` +
+          `judged on the median interval and backed by CPU per turn; "flat" = within ${FLAT * 100}% ` +
+          `(our bar; the issue names none), RSS by its trend over the second half.`,
         `Over time (${Math.min(r.samples.length, TABLE_ROWS)} of ${r.samples.length} samples):\n${table(r.samples)}`,
       ],
       details: { conversations, workers: WORKERS, concurrency: CONCURRENCY, result: r, halves: h },

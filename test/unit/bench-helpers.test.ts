@@ -11,7 +11,7 @@ import { alternating } from '../../bench/lib/interleave.js';
 import { halves } from '../../bench/lib/million-halves.js';
 import type { MillionSample } from '../../bench/lib/million-run.js';
 import { requestSpan } from '../../bench/lib/request-span.js';
-import { downsample, fitChange, linearFit, splitAt } from '../../bench/lib/series.js';
+import { downsample, fitChange, linearFit } from '../../bench/lib/series.js';
 import type { SimLog } from '../../bench/lib/sim-protocol.js';
 import { alignColumns } from '../../bench/lib/table.js';
 import { csvHeader, recipientOf, requestOf, suppressedId } from '../../bench/lib/workload.js';
@@ -157,9 +157,7 @@ describe('series over time', () => {
     expect(fitChange([1, 2, 3].map((x) => ({ x, y: 50 })))).toBe(0);
   });
 
-  it('splits at a time and downsamples keeping the first and the last', () => {
-    const s = [1, 2, 3, 4, 5].map((t) => ({ t }));
-    expect(splitAt(s, 2.5).map((part) => part.length)).toEqual([2, 3]);
+  it('downsamples keeping the first and the last', () => {
     expect(downsample([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4)).toEqual([1, 4, 7, 10]);
     expect(downsample([1, 2], 4)).toEqual([1, 2]);
   });
@@ -173,14 +171,19 @@ describe('series over time', () => {
       usedMemoryMB: 0,
       bytesPerFinished: 2000 - i * 10,
       backlog: 0,
-      workerCpuUs: 0,
-      redisCpuUs: 0,
+      workerCpuUs: i < 5 ? 100 : 120,
+      redisCpuUs: 50,
+      ownCores: 1.5,
+      machineBusyCores: 2,
     }));
-    // The last sample (the drain) is left out: halves of 10…90 s split at 45 s.
+    // The last sample (the drain) is left out: halves of 10…90 s, four samples and five.
     samples[9]!.turnsPerSec = 5;
     const h = halves({ samples });
     expect(h.turnsPerSec.first).toBe(100);
     expect(h.turnsPerSec.second).toBe(100);
+    expect(h.turnsPerSecMedian).toEqual({ first: 100, second: 100 });
+    // Second half: one interval at 150 µs per turn, four at 170, 1,000 turns each.
+    expect(h.cpuUsPerTurn).toEqual({ first: 150, second: 166 });
     expect(h.turnsPerSecTrend).toBe(0);
     expect(h.rssTrend[0]).toBe(0);
     // Second half: 280, 300 … 360 MB, mean 320: the trend rises 80 MB = 25%.
