@@ -9,7 +9,7 @@ export interface BenchArgs {
 export const USAGE = `npm run bench -- [--only id,id] [--quick] [--runs N] [--profile]
   --only      scenarios to run: overhead, latency, chains, ingest, rate-limit, memory, scaling,
               lanes, rules (default all of these), and million (only when named: 1,000,000
-              conversations through 2 workers, about 15-25 minutes here; --quick: 100,000)
+              conversations through 2 workers, 11-14 minutes on 2 shared cores; --quick: 100,000)
   --quick     small workloads, one run each
   --runs N    measured runs per implementation where time allows (default 3; quick 1)
   --profile   also CPU-profile the workers (overhead) and chatbatch ingest into bench/results/profiles

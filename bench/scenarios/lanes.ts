@@ -1,4 +1,10 @@
-import { cpuMetrics, formatCalls, formatExtraCalls, medianCost } from '../lib/cost.js';
+import {
+  cpuMetrics,
+  cpuThroughputMetric,
+  formatCalls,
+  formatExtraCalls,
+  medianCost,
+} from '../lib/cost.js';
 import { alternating } from '../lib/interleave.js';
 import { fairSharePhase, LANES_LIMIT, lowLanePhase, weightsPhase } from '../lib/lane-phases.js';
 import { metric, type Scenario, type ScenarioContext } from '../lib/scenario.js';
@@ -130,6 +136,10 @@ export const lanes: Scenario = {
           target: `≥ ${NO_REGRESSION}×`,
           met: on / off >= NO_REGRESSION,
         }),
+        cpuThroughputMetric(onCost, offCost, {
+          metric: 'lanes on vs off: turns per worker + Redis CPU-second',
+          target: NO_REGRESSION,
+        }),
         ...cpuMetrics(onCost, offCost, { prefix: 'lanes on vs off: ' }),
       ],
       notes: [
@@ -150,7 +160,9 @@ export const lanes: Scenario = {
           `of ${low.low + low.campaign} requests over the next ${lowSeconds} s.`,
         `No regression: one batch of ${regression.conversations} single-turn conversations, no latency, ` +
           `concurrency 50, warm-up first (scenario 1's setting), CHATBATCH_FAIR_LANES=on vs off for both ` +
-          `ingest and worker, ${ctx.runs} round(s) alternating, medians. Redis calls per turn: on ` +
+          `ingest and worker, ${ctx.runs} round(s) alternating, medians; wall-clock turns/s swings with ` +
+          `the machine's other load, turns per worker + Redis CPU-second hardly does (same target). ` +
+          `Redis calls per turn: on ` +
           `${formatCalls(onCost)}; off ${formatCalls(offCost)}; the lanes' extra: ` +
           `${formatExtraCalls(onCost, offCost)}.`,
       ],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { countByLabel, labelOf, shareOf } from '../../bench/lib/batch-share.js';
 import {
+  cpuThroughputMetric,
   formatCalls,
   formatExtraCalls,
   medianCost,
@@ -58,6 +59,21 @@ describe('cost per turn', () => {
     const b = cost({ hmget: 2, del: 2, zadd: 1 });
     expect(formatExtraCalls(a, b)).toBe('+7 calls/turn: hset +3, hmget +3, get +2');
     expect(formatExtraCalls(b, a, 1)).toBe('-7 calls/turn: zadd +1');
+  });
+
+  it('turns CPU per turn into turns per CPU-second and judges the ratio', () => {
+    const cost = (totalCpuUs: number) => ({
+      workerCpuUs: totalCpuUs / 2,
+      redisCpuUs: totalCpuUs / 2,
+      totalCpuUs,
+      callsPerTurn: {},
+      callsPerTurnTotal: 0,
+    });
+    const m = cpuThroughputMetric(cost(400), cost(380), { metric: 'x', target: 0.97 });
+    expect(m.chatbatch).toBe(2500);
+    expect(m.ratio).toBeCloseTo(0.95, 9);
+    expect(m.met).toBe(false);
+    expect(cpuThroughputMetric(cost(390), cost(380), { metric: 'x', target: 0.97 }).met).toBe(true);
   });
 
   it('takes medians figure by figure, a command missing from a run counting 0', () => {
