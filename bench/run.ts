@@ -10,7 +10,8 @@ import { parseArgs, USAGE } from './lib/args.js';
 import { describeMachine } from './lib/machine.js';
 import { RESULTS_DIR, ROOT } from './lib/paths.js';
 import { killAll } from './lib/proc.js';
-import { connect, REDIS_URL } from './lib/redis-ns.js';
+import { openBenchRedis } from './lib/bench-redis.js';
+import { connect, useRedisUrl } from './lib/redis-ns.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './lib/scenario.js';
 import { markdownTable, textTable } from './lib/table.js';
 import { overhead } from './scenarios/overhead.js';
@@ -21,6 +22,9 @@ import { rateLimit } from './scenarios/rate-limit.js';
 import { memory } from './scenarios/memory.js';
 import { scaling } from './scenarios/scaling.js';
 import { pacing } from './scenarios/pacing.js';
+import { lanes } from './scenarios/lanes.js';
+import { contactRules } from './scenarios/contact-rules.js';
+import { million } from './scenarios/million.js';
 
 const SCENARIOS: readonly Scenario[] = [
   overhead,
@@ -31,6 +35,9 @@ const SCENARIOS: readonly Scenario[] = [
   memory,
   scaling,
   pacing,
+  lanes,
+  contactRules,
+  million,
 ];
 
 const args = parseArgs(process.argv.slice(2));
@@ -40,12 +47,18 @@ if (args.help) {
 }
 const unknown = (args.only ?? []).filter((id) => !SCENARIOS.some((s) => s.id === id));
 if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
-const selected = SCENARIOS.filter((s) => !args.only || args.only.includes(s.id));
+const selected = SCENARIOS.filter((s) =>
+  args.only ? args.only.includes(s.id) : s.optional !== true,
+);
 
+const server = await openBenchRedis();
+useRedisUrl(server.url);
 const redis = connect();
 const tmpDir = await mkdtemp(join(tmpdir(), 'chatbatch-bench-'));
 const cleanup = async () => {
   killAll();
+  redis.disconnect();
+  await server.stop();
   await rm(tmpDir, { recursive: true, force: true });
 };
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -61,11 +74,15 @@ const { version: bullmq } = JSON.parse(
 const machine = await describeMachine(redis, bullmq);
 log(
   `${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}, ` +
-    `redis ${machine.redis} at ${REDIS_URL}, load ${machine.loadAverage1m}`,
+    `redis ${machine.redis} at ${server.url} (${server.owned ? 'own throwaway redis-server' : 'BENCH_REDIS_URL'}` +
+    `${server.pid === undefined ? ', remote: Redis CPU from INFO cpu' : `, pid ${server.pid}`}), ` +
+    `load ${machine.loadAverage1m}`,
 );
 
 const ctx: ScenarioContext = {
   redis,
+  redisUrl: server.url,
+  redisPid: server.pid,
   quick: args.quick,
   runs: args.runs ?? (args.quick ? 1 : 3),
   tmpDir,
@@ -105,7 +122,6 @@ try {
   }
 } finally {
   await cleanup();
-  redis.disconnect();
 }
 
 const totalSeconds = (performance.now() - started) / 1000;
@@ -132,7 +148,11 @@ await writeFile(
         runs: ctx.runs,
         profile: args.profile,
       },
-      machine: { ...machine, loadAverage1mAtEnd: loadAtEnd },
+      machine: {
+        ...machine,
+        loadAverage1mAtEnd: loadAtEnd,
+        redisServer: server.owned ? 'own throwaway redis-server' : 'BENCH_REDIS_URL',
+      },
       totalSeconds: Math.round(totalSeconds),
       scenarios: results,
       markdown: markdownTable(results),

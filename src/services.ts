@@ -140,7 +140,8 @@ export async function openServices(
         turnQueue = createTurnQueue({
           connection: redis,
           keys,
-          laneTagger: createLaneTagger({ redis, keys }),
+          // Off: first turns in arrival order (CHATBATCH_FAIR_LANES, for comparisons).
+          laneTagger: config.fairLanes ? createLaneTagger({ redis, keys }) : undefined,
         });
         // Connection trouble is logged once, by the connection's own handler above.
         turnQueue.queue.on('error', () => undefined);

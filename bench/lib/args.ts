@@ -7,10 +7,14 @@ export interface BenchArgs {
 }
 
 export const USAGE = `npm run bench -- [--only id,id] [--quick] [--runs N] [--profile]
-  --only      scenarios to run: overhead, latency, chains, ingest, rate-limit, memory, scaling, pacing (default all)
-  --quick     small workloads, one run each (about two minutes)
+  --only      scenarios to run: overhead, latency, chains, ingest, rate-limit, memory, scaling,
+              pacing, lanes, rules (default all of these), and million (only when named: 1,000,000
+              conversations through 2 workers, 11-14 minutes on 2 shared cores; --quick: 100,000)
+  --quick     small workloads, one run each
   --runs N    measured runs per implementation where time allows (default 3; quick 1)
-  --profile   also CPU-profile the workers (overhead) and chatbatch ingest into bench/results/profiles`;
+  --profile   also CPU-profile the workers (overhead) and chatbatch ingest into bench/results/profiles
+  BENCH_REDIS_URL=redis://…  measure against this Redis instead of the suite's own throwaway
+              redis-server (its CPU is read from /proc when it runs on this machine)`;
 
 export function parseArgs(argv: readonly string[]): BenchArgs {
   const args: BenchArgs = {

@@ -28,3 +28,11 @@ export async function cpuSeconds(pid: number): Promise<number> {
   const stime = Number(fields[12]);
   return (utime + stime) / clockTicks();
 }
+
+/** Whole-machine CPU counters (/proc/stat), to show when the cores, not chatbatch, are the cap. */
+export async function machineTicks(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
+  const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = t.reduce((a, b) => a + b, 0);
+  return { busy: total - t[3]! - t[4]!, total }; // minus idle and iowait
+}

@@ -43,6 +43,17 @@ export async function readPeakRss(pid: number): Promise<number | undefined> {
   }
 }
 
+/** Reads VmRSS (resident set now) of a live process, in bytes; undefined once it is gone. */
+export async function readRss(pid: number): Promise<number | undefined> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Spawns `node <args>` with the given environment (added to this process's). Output is drained
  * continuously so a chatty child never blocks on a full pipe.

@@ -3,8 +3,17 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUE_NAME, makeKeys } from '../../src/shared/keys.js';
 
-/** The Redis every scenario but the memory one uses (the real one, shared with others). */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The Redis every scenario but the memory one uses: the suite's own throwaway redis-server, or
+ * BENCH_REDIS_URL (see bench-redis.ts). Set once by run.ts before any scenario runs (an ESM live
+ * binding: importers see the value set here).
+ */
+export let REDIS_URL = '';
+
+/** Points every scenario at this Redis (run.ts, once). */
+export function useRedisUrl(url: string): void {
+  REDIS_URL = url;
+}
 
 /** A fresh CHATBATCH_PREFIX: runs never see each other's keys, nor anyone else's. */
 export function uniquePrefix(label: string): string {
@@ -12,6 +21,7 @@ export function uniquePrefix(label: string): string {
 }
 
 export function connect(url = REDIS_URL): Redis {
+  if (!url) throw new Error('bench: no Redis chosen yet (run.ts calls useRedisUrl first)');
   return new Redis(url, { maxRetriesPerRequest: null });
 }
 

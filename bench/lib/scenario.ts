@@ -2,8 +2,12 @@ import type { Redis } from 'ioredis';
 
 /** What every scenario gets from run.ts. */
 export interface ScenarioContext {
-  /** The shared Redis (127.0.0.1:6379 unless REDIS_URL says otherwise). */
+  /** The suite's Redis: its own throwaway redis-server unless BENCH_REDIS_URL is given. */
   redis: Redis;
+  /** Its URL (worker processes connect to it). */
+  redisUrl: string;
+  /** Its redis-server's pid when it runs here (for its CPU); undefined for a remote one. */
+  redisPid: number | undefined;
   /** Smaller workloads and one run each (`--quick`). */
   quick: boolean;
   /** Measured runs per implementation where time allows (`--runs`, default 3; 1 when quick). */
@@ -46,6 +50,8 @@ export interface ScenarioResult {
 export interface Scenario {
   id: string;
   title: string;
+  /** Run only when named with `--only` (too long for the default set). Default false. */
+  optional?: boolean;
   run(ctx: ScenarioContext): Promise<Omit<ScenarioResult, 'id' | 'title' | 'seconds'>>;
 }
 

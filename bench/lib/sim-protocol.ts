@@ -23,6 +23,8 @@ export interface SimLog {
   status: (number | string)[];
   chatId: (string | null)[];
   previousChatId: (string | null)[];
+  /** The request's input (workloads with a label tell batches apart by it). */
+  input?: (string | null)[];
   sentAt: Map<string, number>;
   arrivedAt: Map<string, number>;
 }

@@ -58,6 +58,7 @@ function snapshot(): SimLog {
     status: entries.map((e) => e.status),
     chatId: entries.map((e) => e.chatId ?? null),
     previousChatId: entries.map((e) => e.previousChatId ?? null),
+    input: entries.map((e) => e.input ?? null),
     sentAt,
     arrivedAt,
   };

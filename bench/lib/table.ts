@@ -67,3 +67,19 @@ export function markdownTable(results: readonly ScenarioResult[]): string {
     '\n',
   );
 }
+
+/** Rows of cells as aligned plain text: the first row is the header, numbers right-aligned. */
+export function alignColumns(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  const numeric = /^[-+]?[\d,.]+\s*[%×]?$/;
+  return rows
+    .map((row) =>
+      row
+        .map((cell, c) =>
+          numeric.test(cell) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!),
+        )
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

@@ -19,7 +19,7 @@ export interface WorkerOptions {
   cpuProfDir?: string;
   /** A label for messages. */
   name?: string;
-  /** More environment for the worker (e.g. CHATBATCH_ADAPTIVE). */
+  /** More environment for the process (e.g. CHATBATCH_ADAPTIVE, CHATBATCH_FAIR_LANES). Default none. */
   env?: Record<string, string>;
 }
 
@@ -71,7 +71,16 @@ export async function startWorker(impl: Impl, o: WorkerOptions): Promise<NodeChi
 export async function chatbatchIngest(
   csv: string,
   batchId: string,
-  o: { prefix: string; redisUrl?: string; trackRss?: boolean; cpuProfDir?: string },
+  o: {
+    prefix: string;
+    redisUrl?: string;
+    trackRss?: boolean;
+    cpuProfDir?: string;
+    /** More flags (e.g. `--priority high`). */
+    args?: string[];
+    /** More environment (e.g. CHATBATCH_FAIR_LANES). */
+    env?: Record<string, string>;
+  },
 ): Promise<{
   report: { accepted: number; turns: number };
   seconds: number;
@@ -80,9 +89,9 @@ export async function chatbatchIngest(
 }> {
   const result = await runNode(
     'chatbatch ingest',
-    [CLI, 'ingest', csv, '--batch', batchId, '--json'],
+    [CLI, 'ingest', csv, '--batch', batchId, '--json', ...(o.args ?? [])],
     {
-      env: { REDIS_URL: o.redisUrl ?? REDIS_URL, CHATBATCH_PREFIX: o.prefix },
+      env: { REDIS_URL: o.redisUrl ?? REDIS_URL, CHATBATCH_PREFIX: o.prefix, ...o.env },
       trackRss: o.trackRss,
       nodeArgs: profileArgs(o.cpuProfDir, 'chatbatch-ingest'),
     },
@@ -108,4 +117,20 @@ export async function rawAddBulk(
   const jsonLine = result.output.split('\n').find((line) => line.startsWith('{"rows"'));
   if (!jsonLine) throw new Error(`add-bulk printed no count:\n${result.output.slice(-2000)}`);
   return { ...result, rows: (JSON.parse(jsonLine) as { rows: number }).rows };
+}
+
+/** `chatbatch suppress import <file> --json`, as a user imports a do-not-contact list. */
+export async function chatbatchSuppressImport(
+  file: string,
+  o: { prefix: string; redisUrl?: string },
+): Promise<{ added: number; seconds: number }> {
+  const result = await runNode(
+    'chatbatch suppress import',
+    [CLI, 'suppress', 'import', file, '--json'],
+    { env: { REDIS_URL: o.redisUrl ?? REDIS_URL, CHATBATCH_PREFIX: o.prefix } },
+  );
+  const jsonLine = result.output.split('\n').find((line) => line.startsWith('{"read"'));
+  if (!jsonLine)
+    throw new Error(`suppress import printed no report:\n${result.output.slice(-2000)}`);
+  return { added: (JSON.parse(jsonLine) as { added: number }).added, seconds: result.seconds };
 }

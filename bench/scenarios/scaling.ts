@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { makeKeys } from '../../src/shared/keys.js';
 import { createBatchStore } from '../../src/store/batch-store.js';
 import type { NodeChild } from '../lib/proc.js';
-import { cpuSeconds } from '../lib/proc-cpu.js';
+import { cpuSeconds, machineTicks } from '../lib/proc-cpu.js';
 import { deletePrefix, info, openQueue, uniquePrefix, waitDrained } from '../lib/redis-ns.js';
 import { metric, type Metric, type Scenario, type ScenarioContext } from '../lib/scenario.js';
 import { startSimulator, type SimProcess } from '../lib/sim.js';
@@ -20,14 +19,6 @@ const LIMITED_COUNTS = [2, 4, 8] as const;
 const LIMIT = 150;
 
 const ideal = (workers: number) => (workers * CONCURRENCY) / (LATENCY_MS / 1000);
-
-/** Whole-machine CPU counters (/proc/stat), to show when the cores, not chatbatch, are the cap. */
-async function machineTicks(): Promise<{ busy: number; total: number }> {
-  const line = (await readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
-  const t = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  const total = t.reduce((a, b) => a + b, 0);
-  return { busy: total - t[3]! - t[4]!, total }; // minus idle and iowait
-}
 
 async function startWorkers(
   impl: Impl,

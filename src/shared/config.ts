@@ -114,6 +114,12 @@ export interface Config {
    * unit `s`, `m`, `h`, `d`). Default 1 hour.
    */
   readonly scheduleMinIntervalMs: number;
+  /**
+   * Queue first turns in the fair lanes (priorities, weights, fair share between batches;
+   * `CHATBATCH_FAIR_LANES`). Off queues them in arrival order, as before the lanes existed (a
+   * switch for comparing the two). Default true (`on`).
+   */
+  readonly fairLanes: boolean;
 }
 
 const int = (min: number, max: number) =>
@@ -267,6 +273,7 @@ const envSchema = z.object({
     .default(72 * 3600),
   CHATBATCH_WEBHOOK_ALLOW_PRIVATE: parsed(parseSwitch).default(false),
   CHATBATCH_WEBHOOK_BACKOFF_MS: int(1, 300_000).default(5000),
+  CHATBATCH_FAIR_LANES: parsed(parseSwitch).default(true),
 });
 
 /**
@@ -362,5 +369,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     apiBodyIdleMs: e.CHATBATCH_API_BODY_IDLE_MS,
     apiBodyMinRate: e.CHATBATCH_API_BODY_MIN_RATE,
     scheduleMinIntervalMs: e.CHATBATCH_SCHEDULE_MIN_INTERVAL,
+    fairLanes: e.CHATBATCH_FAIR_LANES,
   });
 }

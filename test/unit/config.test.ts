@@ -178,3 +178,12 @@ describe('loadConfig: webhooks', () => {
     expect(problem).toContain('required');
   });
 });
+
+describe('loadConfig: fair lanes switch', () => {
+  it('is on by default, off with CHATBATCH_FAIR_LANES=off, and refuses other words', () => {
+    expect(loadConfig({}).fairLanes).toBe(true);
+    expect(loadConfig({ CHATBATCH_FAIR_LANES: 'off' }).fairLanes).toBe(false);
+    expect(loadConfig({ CHATBATCH_FAIR_LANES: 'on' }).fairLanes).toBe(true);
+    expect(() => loadConfig({ CHATBATCH_FAIR_LANES: 'maybe' })).toThrow(/CHATBATCH_FAIR_LANES/);
+  });
+});
