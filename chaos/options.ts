@@ -30,6 +30,13 @@ export interface ChaosOptions {
   backoffMs: number;
   /** CHATBATCH_MAX_ATTEMPTS. Default 6. */
   maxAttempts: number;
+  /**
+   * CHATBATCH_ADAPTIVE. Default off: the fault mix refuses 10% at random whatever the rate, and
+   * workers killed every few seconds each read that noise afresh at a few dozen requests a
+   * second, where adaptive pacing drifts down (docs/guides/adaptive-pacing.md, "Limits"); the
+   * scenarios check delivery under faults, with the fixed limit they check against.
+   */
+  adaptive: boolean;
   /** SIGKILL a random worker every [min, max) ms while work is left; null = never. */
   killEveryMs: readonly [number, number] | null;
   /** Kills at most this many times. Default unlimited. */
@@ -76,6 +83,7 @@ export const DEFAULT_OPTIONS: ChaosOptions = Object.freeze({
   stalledIntervalMs: 2000,
   backoffMs: 50,
   maxAttempts: 6,
+  adaptive: false,
   killEveryMs: [2000, 6000] as const,
   maxKills: Number.POSITIVE_INFINITY,
   restartAfterMs: [100, 1500] as const,

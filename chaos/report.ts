@@ -21,6 +21,7 @@ export function formatReport(result: ChaosResult): string {
     `turns           ${fmt(f.turns)}`,
     `requests        ${f.requests} (${(f.requests / Math.max(1, result.turns)).toFixed(2)} per turn): ${answers}`,
     `fault mix       ${o.faults}`,
+    `pacing          ${o.adaptive ? 'adaptive (CHATBATCH_ADAPTIVE=on)' : 'fixed limit (CHATBATCH_ADAPTIVE=off)'}`,
     `worker kills    ${result.kills} SIGKILL (${o.workers} workers, ${result.workersStarted} processes started)`,
     `Redis restarts  ${result.outages.length}${restarts ? ` (${restarts})` : ''}`,
     `duplicate chats ${total} (${pct(total, result.turns)} of turns): ${duplicates}`,

@@ -2,7 +2,7 @@
  * `npm run chaos`: the two chaos scenarios of issue 5, one after the other, with a report each.
  * Exits 1 on any violation, 2 when the whole run overruns its hard deadline.
  *
- *   tsx chaos/run.ts [--scenario kills|redis|all] [--conversations N] [--seed S] [--faults SPEC] [--keep]
+ *   tsx chaos/run.ts [--scenario kills|redis|all] [--conversations N] [--seed S] [--faults SPEC] [--adaptive] [--keep]
  */
 import { parseArgs } from 'node:util';
 import { formatReport } from './report.js';
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: String(Date.now() % 100_000) },
     keep: { type: 'boolean', default: false },
     faults: { type: 'string' },
+    adaptive: { type: 'boolean', default: false },
   },
 });
 
@@ -23,7 +24,7 @@ const conversations = Number(values.conversations);
 const seed = Number(values.seed);
 if (!Number.isInteger(conversations) || conversations < 1 || !Number.isInteger(seed)) {
   process.stderr.write(
-    'usage: tsx chaos/run.ts [--scenario kills|redis|all] [--conversations N] [--seed S] [--faults SPEC] [--keep]\n',
+    'usage: tsx chaos/run.ts [--scenario kills|redis|all] [--conversations N] [--seed S] [--faults SPEC] [--adaptive] [--keep]\n',
   );
   process.exit(2);
 }
@@ -32,6 +33,7 @@ const common: Partial<ChaosOptions> = {
   conversations,
   seed,
   keepFiles: values.keep,
+  adaptive: values.adaptive,
   ...(values.faults ? { faults: values.faults } : {}),
   log: (line) => process.stdout.write(`${line}\n`),
 };

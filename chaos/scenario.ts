@@ -177,6 +177,7 @@ function workerEnv(options: ChaosOptions, redisUrl: string, vendorUrl: string) {
     CHATBATCH_STALLED_INTERVAL_MS: String(options.stalledIntervalMs),
     CHATBATCH_BACKOFF_MS: String(options.backoffMs),
     CHATBATCH_MAX_ATTEMPTS: String(options.maxAttempts),
+    CHATBATCH_ADAPTIVE: options.adaptive ? 'on' : 'off',
     // info: the fleet waits for "worker started"; the hot path logs nothing at info.
     LOG_LEVEL: 'info',
   };

@@ -71,7 +71,7 @@ export function registerMockApi(program: Command): void {
           (simulator.capacity === undefined ? '' : `, capacity ${simulator.capacity} requests/s`) +
           '\n',
       );
-        // Like the worker: stops on SIGTERM/SIGINT, and when npx's shell goes (see graceful-stop).
+      // Like the worker: stops on SIGTERM/SIGINT, and when npx's shell goes (see graceful-stop).
       await untilStopSignal(createTerminalLogger('warn'), () => simulator.close(), 10_000);
     });
 }

@@ -75,6 +75,11 @@ export interface Keys {
    * the epoch); expires after 10 s.
    */
   pacerAccepted(slot: number): string;
+  /**
+   * String: the share of 429s the vendor gives even at a rate it takes, as a worker learnt it
+   * (src/worker/pacing/noise-floor.ts), for workers that have not learnt it yet.
+   */
+  readonly pacerNoise: string;
 }
 
 export const QUEUE_NAME = 'turns';
@@ -119,6 +124,7 @@ export function makeKeys(prefix: string): Keys {
     webhookRelayLock: `${tag}:wh:relay`,
     pacer: `${tag}:pacer`,
     pacerAccepted: (slot: number) => `${tag}:pacer:ok:${slot}`,
+    pacerNoise: `${tag}:pacer:noise`,
   });
 }
 

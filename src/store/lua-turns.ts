@@ -174,28 +174,37 @@ end`;
  */
 export const RECORD_TURNS = `${LUA_COMMON}
 local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, chatStatus, resultJson, sentAfter, ttl)
-  local f = redis.call('HMGET', ckey, 's', 'n', 's' .. k, 'k', k == 1 and 'p' or ('c' .. (k - 1)))
+  local f = redis.call('HMGET', ckey, 's', 'n', 's' .. k, 'k', k == 1 and 'p' or ('c' .. (k - 1)),
+    'x' .. k)
   local s, n, turnState = f[1], tonumber(f[2]), f[3]
   if not s or not n then return {'gone'} end
   if turnState == 'completed' then return {'dup', f[4], s} end
   if tonumber(f[4]) ~= k or (f[5] or '') ~= sentAfter then return {'stale', f[4], s} end
-  if fast == '1' then
-    -- Sent on the fast path, without BEGIN_TURNS: count its attempt (unless a fence counted it
-    -- already) and start the conversation here (pending -> active), as the begin step would have.
-    if redis.call('HDEL', ckey, 'x' .. k) == 0 then redis.call('HINCRBY', ckey, 'a' .. k, 1) end
-    if s == 'pending' then
-      redis.call('HSET', ckey, 's', 'active')
-      moveCount(bkey, 'c', 'pending', 'active', 1)
-      s = 'active'
-    end
-  end
   local newTurnState = (outcome == 'completed') and 'completed' or 'failed'
+  -- One write for the turn (the hot path: every command counts).
+  local fields = {'r' .. k, resultJson, 's' .. k, newTurnState}
   if outcome == 'completed' then
-    redis.call('HSET', ckey, 'r' .. k, resultJson, 's' .. k, newTurnState, 'c' .. k, chatId)
-  else
-    redis.call('HSET', ckey, 'r' .. k, resultJson, 's' .. k, newTurnState)
+    fields[#fields + 1] = 'c' .. k
+    fields[#fields + 1] = chatId
   end
-  redis.call('HDEL', ckey, 'lease', 'e' .. k)
+  local started = false
+  if fast == '1' and s == 'pending' then
+    -- Sent on the fast path, without BEGIN_TURNS: the conversation starts here
+    -- (pending -> active), as the begin step would have.
+    moveCount(bkey, 'c', 'pending', 'active', 1)
+    s = 'active'
+    started = true
+  end
+  if fast == '1' and not f[6] then
+    -- The fast attempt is the turn's first and only one so far, counted here; no lease or
+    -- error to clear.
+    fields[#fields + 1] = 'a' .. k
+    fields[#fields + 1] = 1
+  else
+    -- A begun attempt (its lease and last error go), or a fast one a fence counted already.
+    redis.call('HDEL', ckey, 'lease', 'e' .. k, 'x' .. k)
+  end
+  redis.call('HSET', ckey, unpack(fields))
   redis.call('EXPIRE', ckey, ttl)
   moveCount(bkey, 't', turnState, newTurnState, 1)
   -- A conversation cancelled while this turn was in flight stays cancelled; the reply is kept.
@@ -211,7 +220,11 @@ local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, 
     finalState = 'completed'
   end
   if not finalState then
-    redis.call('HSET', ckey, 'k', k + 1)
+    if started then
+      redis.call('HSET', ckey, 'k', k + 1, 's', 'active')
+    else
+      redis.call('HSET', ckey, 'k', k + 1)
+    end
     return {'next'}
   end
   local skipped = k < n and closeRemaining(ckey, bkey, k, n, 'skipped') or 0

@@ -30,6 +30,8 @@ export interface PaceReading {
    * the four before it (PACER_SLOT_MS).
    */
   completed: number[];
+  /** The vendor's noise share a worker of the fleet learnt last, when one did (shareNoise). */
+  fleetNoise: number | undefined;
 }
 
 export interface PacerStore {
@@ -44,6 +46,11 @@ export interface PacerStore {
     next: Omit<PaceState, 'n'>,
     ttlMs: number,
   ): Promise<{ applied: boolean; state: PaceState | undefined }>;
+  /**
+   * Shares the noise share this worker learnt, so that a worker started later (a restart, a
+   * deploy) does not read the vendor's random 429s as a limit while it learns its own.
+   */
+  shareNoise(share: number, ttlMs: number): Promise<void>;
 }
 
 /** A state field as written by PACER_THROTTLE, or NaN when missing or not a number. */
@@ -77,16 +84,19 @@ export function createPacerStore(deps: { redis: Redis; keys: Keys }): PacerStore
       // trip on a Redis Cluster too.
       const pipeline = redis.pipeline().hmget(keys.pacer, 'n', 'w', 's', 'at');
       for (let i = 0; i < SLOTS_READ; i++) pipeline.get(keys.pacerAccepted(slot - i));
+      pipeline.get(keys.pacerNoise);
       const replies = await pipeline.exec();
       const values = (replies ?? []).map(([error, value]) => {
         if (error) throw error;
         return value;
       });
       const fields = (values[0] as unknown[] | undefined) ?? [];
+      const noise = num(values[1 + SLOTS_READ]);
       return {
         state: parsePaceState(fields),
         token: typeof fields[0] === 'string' ? fields[0] : '',
-        completed: values.slice(1).map((v) => Number(v ?? 0) || 0),
+        completed: values.slice(1, 1 + SLOTS_READ).map((v) => Number(v ?? 0) || 0),
+        fleetNoise: noise >= 0 && noise < 1 ? noise : undefined,
       };
     },
     async decrease(token, next, ttlMs) {
@@ -105,6 +115,11 @@ export function createPacerStore(deps: { redis: Redis; keys: Keys }): PacerStore
         applied: Number(reply[0]) === 1,
         state: parsePaceState(reply.slice(1).map(String)),
       };
+    },
+    async shareNoise(share, ttlMs) {
+      if (!(share >= 0 && share < 1))
+        throw new RangeError(`pacer: refusing a noise share ${share}`);
+      await redis.set(keys.pacerNoise, share.toFixed(4), 'PX', Math.max(1, Math.round(ttlMs)));
     },
   };
 }

@@ -296,9 +296,9 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
       return;
     }
 
-      // A 429 counts as one of the turn's attempts, like a 503: the store holds its error and
-      // frees the lease here, and the next attempt's begin counts it.
-      await store.noteRetry(batchId, conversationId, turn, error, false, origin);
+    // A 429 counts as one of the turn's attempts, like a 503: the store holds its error and
+    // frees the lease here, and the next attempt's begin counts it.
+    await store.noteRetry(batchId, conversationId, turn, error, false, origin);
     const retryAfterMs = result.kind === 'retry' ? result.retryAfterMs : undefined;
     if (rateLimited) {
       metrics.rateLimited.inc();

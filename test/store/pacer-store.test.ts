@@ -72,6 +72,19 @@ describe('the pacer store (PACER_THROTTLE)', () => {
     expect(await store.read(slot * 250 + 100)).toMatchObject({ completed: [1, 2, 3, 4, 5] });
   });
 
+  it('shares a learnt noise share with a TTL; a damaged one reads as none', async () => {
+    const store = createPacerStore({ redis: services.redis, keys });
+    expect((await store.read(1_700_000_000_000)).fleetNoise).toBeUndefined();
+    await store.shareNoise(0.0987654, 60_000);
+    expect((await store.read(1_700_000_000_000)).fleetNoise).toBe(0.0988);
+    const ttl = await services.redis.pttl(keys.pacerNoise);
+    expect(ttl).toBeGreaterThan(55_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    await services.redis.set(keys.pacerNoise, 'lots');
+    expect((await store.read(1_700_000_000_000)).fleetNoise).toBeUndefined();
+    await expect(store.shareNoise(Number.NaN, 60_000)).rejects.toThrow(/noise share/);
+  });
+
   it('a damaged state counts as none', () => {
     expect(parsePaceState(['1', '120', '108', '1700000000000'])).toBeDefined();
     expect(parsePaceState(['', '120', '108', '1'])).toBeUndefined();

@@ -15,6 +15,7 @@ const T0 = 1_700_000_000_000;
 function harness(options: { rateLimit?: number; completedPerSecond?: number } = {}) {
   let now = T0;
   let stored: PaceState | undefined;
+  let sharedNoise: number | undefined;
   const calls = { read: 0, decrease: 0 };
   let timer: { ms: number; fn: () => void } | undefined;
   const store: PacerStore = {
@@ -26,7 +27,11 @@ function harness(options: { rateLimit?: number; completedPerSecond?: number } = 
         token: stored ? String(stored.n) : '',
         // c per second, evenly: a quarter in each slot, the current one partly filled.
         completed: [c * ((now % 250) / 1000), c / 4, c / 4, c / 4, c / 4],
+        fleetNoise: sharedNoise,
       };
+    },
+    async shareNoise(share) {
+      sharedNoise = share;
     },
     async decrease(token, next) {
       calls.decrease++;
@@ -37,21 +42,28 @@ function harness(options: { rateLimit?: number; completedPerSecond?: number } = 
   };
   const applied: number[] = [];
   const metrics = createMetrics(new Registry(), { defaultMetrics: false });
-  const pacer = createPacer({
-    store,
-    rateLimit: options.rateLimit ?? 400,
-    apply: (rate) => applied.push(rate),
-    metrics,
-    logger: createLogger('silent'),
-    now: () => now,
-    every: (ms, fn) => {
-      timer = { ms, fn };
-      return () => (timer = undefined);
-    },
-  });
+  /** A worker over the shared store (the first one is `pacer`; the timer is the last one's). */
+  const newWorker = () =>
+    createPacer({
+      store,
+      rateLimit: options.rateLimit ?? 400,
+      apply: (rate) => applied.push(rate),
+      metrics,
+      logger: createLogger('silent'),
+      now: () => now,
+      every: (ms, fn) => {
+        timer = { ms, fn };
+        return () => (timer = undefined);
+      },
+    });
+  const pacer = newWorker();
   const flush = () => new Promise((r) => setImmediate(r));
   return {
     pacer,
+    newWorker,
+    get sharedNoise() {
+      return sharedNoise;
+    },
     calls,
     applied,
     metrics,
@@ -174,12 +186,44 @@ describe('the pacer', () => {
     expect(h.stored?.n).toBe(1);
   });
 
+  it('a worker started later (a restart) takes the noise the fleet learnt instead of reading it as a limit', async () => {
+    const h = harness({ completedPerSecond: 90, rateLimit: 100 });
+    const attempts = (worker: ReturnType<typeof h.newWorker>, n: number) => {
+      for (let i = 0; i < n; i++) {
+        h.advance(10);
+        worker.noteAttempt(i % 10 === 0 ? 'refused' : 'success');
+      }
+    };
+    attempts(h.pacer, 100);
+    await h.pacer.throttled(40);
+    expect(h.stored?.n).toBe(1);
+    h.advance(P.cooldownMs + 100);
+    attempts(h.pacer, 50);
+    await h.tick();
+    expect(h.sharedNoise).toBeCloseTo(0.1, 1);
+    // A fresh worker refused at the same 10%: with the fleet's floor, not a decrease.
+    const fresh = h.newWorker();
+    await fresh.start();
+    attempts(fresh, 100);
+    await fresh.throttled(40);
+    expect(h.stored?.n).toBe(1);
+    // The same fresh worker refused at 40% is over capacity: it decreases.
+    h.advance(1000);
+    for (let i = 0; i < 100; i++) {
+      h.advance(10);
+      fresh.noteAttempt(i % 5 < 2 ? 'refused' : 'success');
+    }
+    await fresh.throttled(40);
+    expect(h.stored?.n).toBe(2);
+  });
+
   it('a Redis error never escapes: the pace stays as it was', async () => {
     const h = harness();
     const failing = createPacer({
       store: {
         read: () => Promise.reject(new Error('Connection is closed.')),
         decrease: () => Promise.reject(new Error('unreachable')),
+        shareNoise: () => Promise.reject(new Error('unreachable')),
       },
       rateLimit: 0,
       apply: () => undefined,

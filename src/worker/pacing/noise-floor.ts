@@ -26,6 +26,10 @@ export function createNoiseFloor(options: {
     get share(): number {
       return attempts >= MIN_ATTEMPTS ? refused / attempts : 0;
     },
+    /** Whether this worker has seen enough to tell its own share. */
+    get known(): boolean {
+      return attempts >= MIN_ATTEMPTS;
+    },
     /** This worker's attempts of a stretch spent below the level. */
     observe(r: Refusals): void {
       if (r.attempts === 0) return;

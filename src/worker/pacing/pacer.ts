@@ -68,8 +68,21 @@ const defaultEvery = (ms: number, fn: () => void) => {
 /** Fewer attempts than this in a worker's last second: decide on its last two. */
 const SPARSE_ATTEMPTS = 30;
 
-/** The noise floor learns while the pace is below this share of the last level. */
+/** The noise floor learns while the pace is below this share of the last level … */
 const BELOW_LEVEL = 0.98;
+/**
+ * … and for this long after a decrease's cooldown in any case: at a low level the probe is back
+ * at it within a fraction of a second (CUBIC's minimum growth), too short a stretch to learn
+ * from, and a vendor refusing at random would then drive the pace down decrease by decrease.
+ */
+const NOISE_LEARN_MS = 2_000;
+
+/**
+ * A worker shares its learnt noise share when it moved by this much, or this long after it last
+ * did (it stays shared for the state's TTL).
+ */
+const NOISE_SHARE_STEP = 0.005;
+const NOISE_SHARE_EVERY_MS = 5_000;
 
 /** A rate for logs and the gauge: one decimal. */
 const shown = (rate: number) => (Number.isFinite(rate) ? Math.round(rate * 10) / 10 : 0);
@@ -87,6 +100,9 @@ export function createPacer(deps: PacerDeps): Pacer {
   /** The fleet's admitted rate at the last read (caps the probe). */
   let admitted = 0;
   const noise = createNoiseFloor(params);
+  /** The noise share the fleet learnt (PaceReading.fleetNoise), until this worker knows its own. */
+  let fleetNoise = 0;
+  let lastShared: { share: number; at: number } | undefined;
   let pace: Pace = { active: false, rate: ceiling };
   let stopPolling: (() => void) | undefined;
   let polling = false;
@@ -112,13 +128,41 @@ export function createPacer(deps: PacerDeps): Pacer {
   /** Feeds the noise floor while the fleet runs below the last level (see noise-floor.ts). */
   function observeNoise(at: number): void {
     if (!state || !pace.active || at - state.at < params.cooldownMs) return;
-    if (pace.rate >= BELOW_LEVEL * state.wmax) return;
+    const learning = at - state.at < params.cooldownMs + NOISE_LEARN_MS;
+    if (!learning && pace.rate >= BELOW_LEVEL * state.wmax) return;
     const last = rejects.lastBucket();
     if (last.bucket <= noiseObservedBucket) return;
     noiseObservedBucket = last.bucket;
     // Only a bucket wholly after the cooldown.
     if (last.bucket * BUCKET_MS < state.at + params.cooldownMs) return;
     noise.observe(last);
+  }
+
+  /** The noise share to decide with: this worker's own once it can tell, else the fleet's. */
+  const noiseShare = () => (noise.known ? noise.share : fleetNoise);
+
+  /** Shares this worker's learnt noise share when it is new or moved (see shareNoise). */
+  function shareNoise(at: number): void {
+    if (!noise.known) return;
+    const share = noise.share;
+    if (
+      lastShared &&
+      Math.abs(share - lastShared.share) < NOISE_SHARE_STEP &&
+      at - lastShared.at < NOISE_SHARE_EVERY_MS
+    ) {
+      return;
+    }
+    lastShared = { share, at };
+    store
+      .shareNoise(share, stateTtlMs)
+      .catch((error: unknown) => warn(error, 'pacing: could not share the noise floor'));
+  }
+
+  /** Takes what a reading says of the state and of the fleet's noise. */
+  function learn(reading: PaceReading, at: number): void {
+    state = reading.state;
+    admitted = admittedFrom(reading, at);
+    if (reading.fleetNoise !== undefined) fleetNoise = reading.fleetNoise;
   }
 
   /**
@@ -135,11 +179,9 @@ export function createPacer(deps: PacerDeps): Pacer {
   /** Recomputes the pace (from a new reading, if given) and applies it. */
   function update(reading?: PaceReading): void {
     const at = now();
-    if (reading) {
-      state = reading.state;
-      admitted = admittedFrom(reading, at);
-    }
+    if (reading) learn(reading, at);
     observeNoise(at);
+    shareNoise(at);
     const next = paceAt(state, at, ceiling, admitted, params);
     if (pace.active && !next.active) {
       logger.info(
@@ -181,6 +223,7 @@ export function createPacer(deps: PacerDeps): Pacer {
       // What the noise floor has not seen yet comes first (429s may come faster than polls).
       observeNoise(at);
       const reading = await store.read(at);
+      if (reading.fleetNoise !== undefined) fleetNoise = reading.fleetNoise;
       const fleetAdmitted = admittedFrom(reading, at);
       const current = paceAt(reading.state, at, ceiling, fleetAdmitted, params).rate;
       const refusals = recentRefusals(reading.state);
@@ -192,7 +235,7 @@ export function createPacer(deps: PacerDeps): Pacer {
           admitted: fleetAdmitted,
           activeSeconds: rejects.activeSeconds(),
           refusals,
-          noiseShare: noise.share,
+          noiseShare: noiseShare(),
           requestMs,
         },
         params,
@@ -208,7 +251,7 @@ export function createPacer(deps: PacerDeps): Pacer {
             level: shown(decision.next.wmax),
             admitted: shown(fleetAdmitted),
             refused: refusals ? `${refusals.refused}/${refusals.attempts}` : null,
-            noise: Math.round(noise.share * 1000) / 1000,
+            noise: Math.round(noiseShare() * 1000) / 1000,
             mode: decision.mode,
           },
           'vendor throttled (429): fleet pace lowered',
