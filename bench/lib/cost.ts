@@ -12,6 +12,8 @@ export interface CostReading {
   redisCpuS: number;
   /** INFO commandstats: calls per command since Redis started (inside Lua scripts included). */
   calls: Map<string, number>;
+  /** INFO commandstats: µs spent per command since Redis started (EVALSHA includes its script's). */
+  usec: Map<string, number>;
 }
 
 /** What one turn cost over a measured part. */
@@ -26,6 +28,11 @@ export interface TurnCost {
   callsPerTurn: Record<string, number>;
   /** All Redis calls per turn. */
   callsPerTurnTotal: number;
+  /**
+   * Redis time per turn by command, in µs (commandstats usec): where the server's time goes.
+   * An EVALSHA's time includes the commands its script runs, which also count on their own.
+   */
+  usecPerTurn: Record<string, number>;
 }
 
 /**
@@ -45,6 +52,7 @@ export async function readCost(
     workerCpuS: workers.reduce((a, b) => a + b, 0),
     redisCpuS: server ?? stats.cpuUs / 1e6,
     calls: stats.calls,
+    usec: stats.usec,
   };
 }
 
@@ -60,24 +68,40 @@ export function turnCost(before: CostReading, after: CostReading, turns: number)
     totalCpuUs: workerCpuUs + redisCpuUs,
     callsPerTurn: perUnit(after.calls, before.calls, turns),
     callsPerTurnTotal: calls / turns,
+    usecPerTurn: perUnit(after.usec, before.usec, turns),
   };
 }
 
 /** The median of each figure over runs (per command too; a command missing from a run counts 0). */
 export function medianCost(costs: readonly TurnCost[]): TurnCost {
-  const names = new Set(costs.flatMap((c) => Object.keys(c.callsPerTurn)));
-  const callsPerTurn = Object.fromEntries(
-    [...names]
-      .map((name) => [name, median(costs.map((c) => c.callsPerTurn[name] ?? 0))] as const)
-      .sort((a, b) => b[1] - a[1]),
-  );
   return {
     workerCpuUs: median(costs.map((c) => c.workerCpuUs)),
     redisCpuUs: median(costs.map((c) => c.redisCpuUs)),
     totalCpuUs: median(costs.map((c) => c.totalCpuUs)),
-    callsPerTurn,
+    callsPerTurn: medianByName(costs.map((c) => c.callsPerTurn)),
     callsPerTurnTotal: median(costs.map((c) => c.callsPerTurnTotal)),
+    usecPerTurn: medianByName(costs.map((c) => c.usecPerTurn)),
   };
+}
+
+function medianByName(rows: readonly Record<string, number>[]): Record<string, number> {
+  const names = new Set(rows.flatMap((r) => Object.keys(r)));
+  return Object.fromEntries(
+    [...names]
+      .map((name) => [name, median(rows.map((r) => r[name] ?? 0))] as const)
+      .sort((a, b) => b[1] - a[1]),
+  );
+}
+
+/**
+ * `evalsha 40.2 µs, del 3.1 µs, … (+9 more)`: Redis time per turn by command, the largest first
+ * (an EVALSHA's time includes its script's commands).
+ */
+export function formatRedisTime(cost: TurnCost, top = 8): string {
+  const rows = Object.entries(cost.usecPerTurn).sort((a, b) => b[1] - a[1]);
+  const shown = rows.slice(0, top).map(([name, us]) => `${name} ${round2(us)} µs`);
+  const more = rows.length > top ? ` (+${rows.length - top} more)` : '';
+  return `${shown.join(', ')}${more}`;
 }
 
 /** `12.1 calls/turn: evalsha 2, hget 1.5, … (+3 more)`, the largest first. */

@@ -69,16 +69,20 @@ export async function startCommandTrace(monitorFrom: Redis, bench: Redis) {
 /** Calls per command from INFO commandstats (inside Lua scripts included), and Redis CPU in µs. */
 export async function commandStats(
   redis: Redis,
-): Promise<{ calls: Map<string, number>; cpuUs: number }> {
+): Promise<{ calls: Map<string, number>; usec: Map<string, number>; cpuUs: number }> {
   const calls = new Map<string, number>();
+  const usec = new Map<string, number>();
   for (const [key, value] of await info(redis, 'commandstats')) {
-    const match = /calls=(\d+)/.exec(value);
-    if (key.startsWith('cmdstat_') && match)
-      calls.set(key.slice('cmdstat_'.length), Number(match[1]));
+    if (!key.startsWith('cmdstat_')) continue;
+    const name = key.slice('cmdstat_'.length);
+    const count = /calls=(\d+)/.exec(value);
+    const time = /usec=(\d+)/.exec(value);
+    if (count) calls.set(name, Number(count[1]));
+    if (time) usec.set(name, Number(time[1]));
   }
   const cpu = await info(redis, 'cpu');
   const cpuUs = (Number(cpu.get('used_cpu_user')) + Number(cpu.get('used_cpu_sys'))) * 1e6;
-  return { calls, cpuUs };
+  return { calls, usec, cpuUs };
 }
 
 /** `after − before` per unit, sorted, for the report. */

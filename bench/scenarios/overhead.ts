@@ -1,4 +1,10 @@
-import { cpuMetrics, formatCalls, formatExtraCalls, medianCost } from '../lib/cost.js';
+import {
+  cpuMetrics,
+  formatCalls,
+  formatExtraCalls,
+  formatRedisTime,
+  medianCost,
+} from '../lib/cost.js';
 import { summariseProfile, formatProfile } from '../lib/cpuprofile.js';
 import { interleaved } from '../lib/interleave.js';
 import { listProfiles } from '../lib/profiles.js';
@@ -59,6 +65,8 @@ export const overhead: Scenario = {
           `every command its script runs each count; the bench's own drain poll every 20 ms is included in both): ` +
           `chatbatch ${formatCalls(cCost)}; baseline ${formatCalls(bCost)}; chatbatch's extra: ` +
           `${formatExtraCalls(cCost, bCost)}.`,
+        `Redis time per turn by command (INFO commandstats usec; an EVALSHA's includes its script's commands): ` +
+          `chatbatch ${formatRedisTime(cCost)}; baseline ${formatRedisTime(bCost)}.`,
       ];
 
       if (ctx.profileDir) {

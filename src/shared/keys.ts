@@ -80,6 +80,8 @@ export interface Keys {
    * (src/worker/pacing/noise-floor.ts), for workers that have not learnt it yet.
    */
   readonly pacerNoise: string;
+  /** Pub/sub channel: a worker paused the fleet (src/store/fleet-pause-channel.ts). */
+  readonly pacerPauses: string;
 }
 
 export const QUEUE_NAME = 'turns';
@@ -125,6 +127,7 @@ export function makeKeys(prefix: string): Keys {
     pacer: `${tag}:pacer`,
     pacerAccepted: (slot: number) => `${tag}:pacer:ok:${slot}`,
     pacerNoise: `${tag}:pacer:noise`,
+    pacerPauses: `${tag}:pacer:pauses`,
   });
 }
 

@@ -20,11 +20,15 @@ export const DEFAULT_OPT_OUT_WORDS = [
  * two in step: ASCII white space and ASCII case only.
  */
 export function normaliseOptOut(text: string): string {
-  return text
-    .trim()
-    .replace(/[ \t\r\n\f\v]+/g, ' ')
-    .replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const spaced = text.trim().replace(/[ \t\r\n\f\v]+/g, ' ');
+  // Runs on every first turn (the fast path): a replace callback per capital cost more than the
+  // rest of the check, so fold ASCII capitals only where there are any.
+  return ASCII_CAPITAL.test(spaced) ? spaced.replace(ASCII_CAPITALS, asciiLower) : spaced;
 }
+
+const ASCII_CAPITAL = /[A-Z]/;
+const ASCII_CAPITALS = /[A-Z]+/g;
+const asciiLower = (run: string) => run.toLowerCase();
 
 /** The configured words, normalised, without duplicates or empties. */
 export function optOutWordList(text: string | undefined): string[] {

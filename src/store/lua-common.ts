@@ -1,4 +1,5 @@
 import { LUA_EVENTS } from './lua-events.js';
+import { RETENTION_REFRESH_MS } from './ttls.js';
 
 /**
  * Lua helpers shared by the store's scripts. Every counter move happens inside one script
@@ -46,20 +47,36 @@ end
 local function checkFinished(bkey, now)
   if deferCounts then finishChecks[bkey] = now else finishedCheck(bkey, now) end
 end
--- Lands deferred counter moves; with ttl, refreshes the retention of each batch touched (its
--- hash, its order list and its rejected rows: see keys.ts).
-local function applyCounts(ttl)
+-- Lands deferred counter moves, then per batch touched one read for the finish check and, with
+-- ttl, the retention refresh of its hash, its order list and its rejected rows (see keys.ts).
+-- The refresh runs when the batch finishes and otherwise at most once a minute
+-- (or a tenth of the retention) per batch ('rx': when it last ran): three EXPIREs per call
+-- were a tenth of the hot path's Redis work, and retention is counted in days.
+local function applyCounts(ttl, now)
+  local touched = {}
   for bkey, t in pairs(counts) do
     for field, n in pairs(t) do
       if n ~= 0 then redis.call('HINCRBY', bkey, field, n) end
     end
-    if ttl then
-      redis.call('EXPIRE', bkey, ttl)
-      redis.call('EXPIRE', bkey .. ':order', ttl)
-      redis.call('EXPIRE', bkey .. ':rejected', ttl)
+    touched[bkey] = true
+  end
+  for bkey in pairs(finishChecks) do touched[bkey] = true end
+  for bkey in pairs(touched) do
+    if ttl or finishChecks[bkey] then
+      local f = redis.call('HMGET', bkey, 'c:pending', 'c:active', 'rx')
+      local finished = false
+      if finishChecks[bkey] and (tonumber(f[1]) or 0) + (tonumber(f[2]) or 0) == 0 then
+        finished = redis.call('HSETNX', bkey, 'finishedAt', finishChecks[bkey]) == 1
+        if finished then emitBatchEvent(bkey, 'batch.completed', finishChecks[bkey]) end
+      end
+      if ttl and (finished or not f[3] or now - tonumber(f[3]) >= math.min(${RETENTION_REFRESH_MS}, ttl * 100)) then
+        redis.call('HSET', bkey, 'rx', now)
+        redis.call('EXPIRE', bkey, ttl)
+        redis.call('EXPIRE', bkey .. ':order', ttl)
+        redis.call('EXPIRE', bkey .. ':rejected', ttl)
+      end
     end
   end
-  for bkey, now in pairs(finishChecks) do finishedCheck(bkey, now) end
   counts = {}
   finishChecks = {}
   flushEvents()

@@ -138,8 +138,8 @@ return 1
  * Adaptive pacing (src/worker/pacing) measures the fleet's completed turns over time: when the
  * caller passes a counter as KEYS[2] (cbRecordTurnsCounted: keys.pacerAccepted of the quarter
  * second of the call's first completion), the call's completed turns are added to it. One INCRBY
- * and one EXPIRE per call, no extra round trip. Reads only each turn's outcome (ARGV[a + 7]), so
- * it stands apart from recordTurn.
+ * per call (and an EXPIRE when it creates the counter), no extra round trip. Reads only each
+ * turn's outcome (ARGV[a + 7]), so it stands apart from recordTurn.
  */
 const COUNT_ACCEPTED = `
 if KEYS[2] then
@@ -148,8 +148,8 @@ if KEYS[2] then
     if ARGV[a + 7] == 'completed' then accepted = accepted + 1 end
   end
   if accepted > 0 then
-    redis.call('INCRBY', KEYS[2], accepted)
-    redis.call('EXPIRE', KEYS[2], 10)
+    -- A new counter (its first completions) gets its TTL; the others have it.
+    if redis.call('INCRBY', KEYS[2], accepted) == accepted then redis.call('EXPIRE', KEYS[2], 10) end
   end
 end`;
 
@@ -181,7 +181,6 @@ local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, 
   if turnState == 'completed' then return {'dup', f[4], s} end
   if tonumber(f[4]) ~= k or (f[5] or '') ~= sentAfter then return {'stale', f[4], s} end
   local newTurnState = (outcome == 'completed') and 'completed' or 'failed'
-  -- One write for the turn (the hot path: every command counts).
   local fields = {'r' .. k, resultJson, 's' .. k, newTurnState}
   if outcome == 'completed' then
     fields[#fields + 1] = 'c' .. k
@@ -204,31 +203,40 @@ local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, 
     -- A begun attempt (its lease and last error go), or a fast one a fence counted already.
     redis.call('HDEL', ckey, 'lease', 'e' .. k, 'x' .. k)
   end
-  redis.call('HSET', ckey, unpack(fields))
-  redis.call('EXPIRE', ckey, ttl)
-  moveCount(bkey, 't', turnState, newTurnState, 1)
   -- A conversation cancelled while this turn was in flight stays cancelled; the reply is kept.
-  if s ~= 'pending' and s ~= 'active' then return {'cancelled'} end
+  local cancelled = s ~= 'pending' and s ~= 'active'
   local finalState
-  if outcome ~= 'completed' then
+  if cancelled then
+    finalState = nil
+  elseif outcome ~= 'completed' then
     finalState = 'failed'
-    redis.call('SADD', fkey, cid)
-    redis.call('EXPIRE', fkey, ttl)
   elseif chatStatus == 'ended' then
     finalState = 'ended'
   elseif k >= n then
     finalState = 'completed'
   end
-  if not finalState then
+  -- The turn and where the conversation goes, in one write (the hot path: every command counts).
+  if finalState then
+    fields[#fields + 1] = 's'
+    fields[#fields + 1] = finalState
+  elseif not cancelled then
+    fields[#fields + 1] = 'k'
+    fields[#fields + 1] = k + 1
     if started then
-      redis.call('HSET', ckey, 'k', k + 1, 's', 'active')
-    else
-      redis.call('HSET', ckey, 'k', k + 1)
+      fields[#fields + 1] = 's'
+      fields[#fields + 1] = 'active'
     end
-    return {'next'}
+  end
+  redis.call('HSET', ckey, unpack(fields))
+  redis.call('EXPIRE', ckey, ttl)
+  moveCount(bkey, 't', turnState, newTurnState, 1)
+  if cancelled then return {'cancelled'} end
+  if not finalState then return {'next'} end
+  if finalState == 'failed' then
+    redis.call('SADD', fkey, cid)
+    redis.call('EXPIRE', fkey, ttl)
   end
   local skipped = k < n and closeRemaining(ckey, bkey, k, n, 'skipped') or 0
-  redis.call('HSET', ckey, 's', finalState)
   moveCount(bkey, 'c', s, finalState, 1)
   checkFinished(bkey, now)
   emitClosed(bkey, ckey, cid, finalState, now)
@@ -236,13 +244,15 @@ local function recordTurn(ckey, bkey, fkey, fast, cid, k, now, outcome, chatId, 
 end
 local ttl = tonumber(ARGV[1])
 local out = {}
+local callNow = 0
 deferCounts = true
 for a = 2, #ARGV, 12 do
+  callNow = math.max(callNow, tonumber(ARGV[a + 6]))
   out[#out + 1] = recordTurn(ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4],
     tonumber(ARGV[a + 5]), ARGV[a + 6], ARGV[a + 7], ARGV[a + 8], ARGV[a + 9], ARGV[a + 10],
     ARGV[a + 11], ttl)
 end
-applyCounts(ttl)
+applyCounts(ttl, callNow)
 ${COUNT_ACCEPTED}
 return out
 `;

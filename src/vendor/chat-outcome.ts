@@ -1,4 +1,4 @@
-import { chatResponseSchema, normaliseChatStatus } from './chats-api.js';
+import { chatResponseSchema, normaliseChatStatus, readChatResponse } from './chats-api.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /**
@@ -81,14 +81,18 @@ function classifySuccessBody(httpStatus: number, bodyText: string): AttemptOutco
   } catch {
     return malformed(httpStatus, 'body is not JSON');
   }
-  const parsed = chatResponseSchema.safeParse(json);
-  if (!parsed.success) {
-    // The path and rule only: the body may hold customer data and belongs in no error message.
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.join('.') : 'body';
-    return malformed(httpStatus, `${where}: ${issue?.message ?? 'invalid'}`);
+  let reply = readChatResponse(json);
+  if (!reply) {
+    const parsed = chatResponseSchema.safeParse(json);
+    if (!parsed.success) {
+      // The path and rule only: the body may hold customer data and belongs in no error message.
+      const issue = parsed.error.issues[0];
+      const where = issue?.path.length ? issue.path.join('.') : 'body';
+      return malformed(httpStatus, `${where}: ${issue?.message ?? 'invalid'}`);
+    }
+    reply = parsed.data;
   }
-  const { chatId, status, response, createdAt } = parsed.data;
+  const { chatId, status, response, createdAt } = reply;
   if (status === 'error') {
     return {
       kind: 'retry',

@@ -68,6 +68,24 @@ export const chatResponseSchema = z.looseObject({
 
 export type ChatResponse = z.infer<typeof chatResponseSchema>;
 
+const VENDOR_STATUS_SET: ReadonlySet<unknown> = new Set(VENDOR_CHAT_STATUSES);
+
+/**
+ * The hot path's reading of a reply: the documented shape checked by hand, as
+ * chatResponseSchema would accept it (a property test keeps the two in step), without zod's
+ * cost on every turn. Undefined when the body is anything else: ask the schema, which says why.
+ */
+export function readChatResponse(json: unknown): ChatResponse | undefined {
+  if (!isPlainObject(json)) return undefined;
+  const { chatId, status, response, createdAt } = json;
+  if (typeof chatId !== 'string' || chatId.length === 0) return undefined;
+  if (!VENDOR_STATUS_SET.has(status)) return undefined;
+  if (!Array.isArray(response) || !response.every(isPlainObject)) return undefined;
+  if (createdAt !== undefined && createdAt !== null && typeof createdAt !== 'string')
+    return undefined;
+  return json as ChatResponse;
+}
+
 /** Maps the vendor's spellings onto the one chatbatch reports. */
 export function normaliseChatStatus(
   status: Exclude<VendorChatStatus, 'error'>,

@@ -108,7 +108,15 @@ export async function startWorker(deps: {
     logger,
     now,
   });
-  const adaptive = await startAdaptive({ config, redis, keys, metrics, logger, now });
+  const adaptive = await startAdaptive({
+    config,
+    queue: turnQueue.queue,
+    redis,
+    keys,
+    metrics,
+    logger,
+    now,
+  });
   const { pacer } = adaptive;
 
   const processTurn = createTurnProcessor({
@@ -121,7 +129,10 @@ export async function startWorker(deps: {
       logger.info({ batchId }, 'scheduled batch started');
     },
     createChat: (request) => client.createChat(request),
-    rateLimitQueue: (ms) => turnQueue.queue.rateLimit(ms),
+    async rateLimitQueue(ms) {
+      await turnQueue.queue.rateLimit(ms);
+      await adaptive.announceFleetPause();
+    },
     pacer,
     concurrency: adaptive.concurrency,
     retryPolicy,
@@ -204,8 +215,7 @@ export async function startWorker(deps: {
     metricsPort: metricsServer?.port,
     async close() {
       watchdog.stop();
-      adaptive.stop();
-      await Promise.all([worker.close(), webhooks.close()]);
+      await Promise.all([worker.close(), webhooks.close(), adaptive.stop()]);
       await Promise.allSettled([client.close(), metricsServer?.close()]);
     },
   };

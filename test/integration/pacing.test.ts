@@ -97,6 +97,41 @@ describe('a vendor 429 with adaptive pacing', () => {
   });
 });
 
+describe('without a ceiling (CHATBATCH_RATE_LIMIT=0)', () => {
+  it('a long Retry-After met by one worker stops the others too, though they run without a limiter until then', async () => {
+    const p = await createPipeline({
+      label: 'nolimit429',
+      worker: false,
+      simulator: {
+        latencyMs: 30,
+        faults: { rates: {}, retryAfterSeconds: 30 },
+        script: (request) => (request.seq === 8 ? { httpStatus: 429 } : undefined),
+      },
+    });
+    pipeline = p;
+    // Enough work that, unpaused, both workers would still be sending seconds later.
+    await p.ingestCsv(csv(2_000, 'nolimit429'), 'nolimit429');
+    const env = { CHATBATCH_CONCURRENCY: '2', CHATBATCH_RATE_LIMIT: '0' };
+    const workers = [await p.startWorker(env), await p.startWorker(env)];
+    await waitFor(
+      async () => {
+        const paused = await Promise.all(
+          workers.map(async (w) => (await w.metrics.pacerFleetPauses.get()).values[0]?.value),
+        );
+        return paused.includes(1);
+      },
+      { what: 'the fleet pause' },
+    );
+    const refused = p.simulator.log.find((e) => e.status === 429)!;
+    await new Promise((r) => setTimeout(r, 2000));
+    // Only requests already on their way when the 429 came back, from either worker.
+    const after = p.simulator.log.filter((e) => e.receivedAt > refused.receivedAt + 500);
+    expect(after).toEqual([]);
+    const status = await p.producer.batchStore.status('nolimit429');
+    expect(status?.conversations.completed ?? 0).toBeLessThan(1_000);
+  });
+});
+
 describe('CHATBATCH_ADAPTIVE=off', () => {
   it('every 429 pauses every worker for the backoff, as before', async () => {
     const { p, worker, refused } = await oneRefusal('off429', 3, 100, {

@@ -145,6 +145,46 @@ describe('RECORD_TURNS', () => {
   });
 });
 
+describe('RECORD_TURNS and retention', () => {
+  const threeConversations = 'conversation_id,agent_id,input\nc1,a,x\nc2,a,y\nc3,a,z\n';
+  const batchTtl = () => services.redis.ttl(services.keys.batch('b'));
+
+  it('refreshes the batch keys at most once a minute while it runs, and when it finishes', async () => {
+    await ingest(threeConversations, { batchId: 'b' });
+    const keys = [services.keys.batch('b'), services.keys.order('b')];
+    const retention = services.config.retentionSeconds;
+    const now = Date.now();
+    await services.turnStore.record('b', 'c1', 1, completed('chat-1', now), { fast: true });
+    expect(await batchTtl()).toBeGreaterThan(retention - 60);
+    // Within the minute: no refresh (shortened here to see it).
+    for (const key of keys) await services.redis.expire(key, 1000);
+    await services.turnStore.record('b', 'c2', 1, completed('chat-2', now + 30_000), {
+      fast: true,
+    });
+    for (const key of keys) expect(await services.redis.ttl(key)).toBeLessThanOrEqual(1000);
+    // The batch's last conversation finishes it: refreshed, whenever the last refresh was.
+    await services.turnStore.record('b', 'c3', 1, completed('chat-3', now + 31_000), {
+      fast: true,
+    });
+    for (const key of keys) expect(await services.redis.ttl(key)).toBeGreaterThan(retention - 60);
+    expect(await services.redis.hget(services.keys.batch('b'), 'finishedAt')).toBe(
+      String(now + 31_000),
+    );
+  });
+
+  it('refreshes a running batch again once the minute has passed', async () => {
+    await ingest(threeConversations, { batchId: 'b' });
+    const now = Date.now();
+    await services.turnStore.record('b', 'c1', 1, completed('chat-1', now), { fast: true });
+    await services.redis.expire(services.keys.batch('b'), 1000);
+    await services.turnStore.record('b', 'c2', 1, completed('chat-2', now + 60_000), {
+      fast: true,
+    });
+    expect(await batchTtl()).toBeGreaterThan(services.config.retentionSeconds - 60);
+    expect(await services.redis.hget(services.keys.batch('b'), 'finishedAt')).toBeNull();
+  });
+});
+
 describe('DEFER_TURN and NOTE_RETRY', () => {
   it('gives a deferred attempt back and makes the conversation pending again', async () => {
     await ingest(twoTurns, { batchId: 'd' });

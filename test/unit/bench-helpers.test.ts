@@ -4,6 +4,7 @@ import {
   cpuThroughputMetric,
   formatCalls,
   formatExtraCalls,
+  formatRedisTime,
   medianCost,
   turnCost,
   type CostReading,
@@ -26,6 +27,10 @@ describe('cost per turn', () => {
       ['evalsha', 100],
       ['hget', 50],
     ]),
+    usec: new Map([
+      ['evalsha', 1000],
+      ['hget', 100],
+    ]),
   };
   const after: CostReading = {
     workerCpuS: 10.2,
@@ -34,6 +39,11 @@ describe('cost per turn', () => {
       ['evalsha', 2100],
       ['hget', 3050],
       ['xadd', 1000],
+    ]),
+    usec: new Map([
+      ['evalsha', 41_000],
+      ['hget', 3100],
+      ['xadd', 500],
     ]),
   };
 
@@ -45,6 +55,8 @@ describe('cost per turn', () => {
     expect(c.callsPerTurn).toEqual({ hget: 3, evalsha: 2, xadd: 1 });
     expect(c.callsPerTurnTotal).toBe(6);
     expect(formatCalls(c, 2)).toBe('6 calls/turn: hget 3, evalsha 2 (+1 more)');
+    expect(c.usecPerTurn).toEqual({ evalsha: 40, hget: 3, xadd: 0.5 });
+    expect(formatRedisTime(c, 2)).toBe('evalsha 40 µs, hget 3 µs (+1 more)');
   });
 
   it('shows where one side makes more calls than the other, largest first', () => {
@@ -54,6 +66,7 @@ describe('cost per turn', () => {
       totalCpuUs: 0,
       callsPerTurn: calls,
       callsPerTurnTotal: Object.values(calls).reduce((x, y) => x + y, 0),
+      usecPerTurn: {},
     });
     const a = cost({ hset: 3, hmget: 5, del: 2, get: 2 });
     const b = cost({ hmget: 2, del: 2, zadd: 1 });
@@ -68,6 +81,7 @@ describe('cost per turn', () => {
       totalCpuUs,
       callsPerTurn: {},
       callsPerTurnTotal: 0,
+      usecPerTurn: {},
     });
     const m = cpuThroughputMetric(cost(400), cost(380), { metric: 'x', target: 0.97 });
     expect(m.chatbatch).toBe(2500);
@@ -83,6 +97,7 @@ describe('cost per turn', () => {
       totalCpuUs: cpu * 1.5,
       callsPerTurn: calls,
       callsPerTurnTotal: Object.values(calls).reduce((a, b) => a + b, 0),
+      usecPerTurn: Object.fromEntries(Object.entries(calls).map(([k, n]) => [k, n * 2])),
     });
     const m = medianCost([
       run(100, { get: 1, set: 3 }),
@@ -93,6 +108,7 @@ describe('cost per turn', () => {
     expect(m.redisCpuUs).toBe(100);
     expect(m.callsPerTurn).toEqual({ get: 2, set: 0 });
     expect(m.callsPerTurnTotal).toBe(4);
+    expect(m.usecPerTurn).toEqual({ get: 4, set: 0 });
   });
 });
 

@@ -1,21 +1,15 @@
-import type { Worker } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../shared/config.js';
 import type { Keys } from '../../shared/keys.js';
 import type { Logger } from '../../shared/logger.js';
 import type { Metrics } from '../../shared/metrics.js';
 import { createPacerStore } from '../../store/pacer-store.js';
-import { rateLimiterWindow } from '../rate-limiter-window.js';
+import { createFleetPauseChannel } from '../../store/fleet-pause-channel.js';
 import { createGradientLimit, type GradientLimit } from './gradient-limit.js';
 import { createPacer, type Pacer } from './pacer.js';
-
-/** BullMQ's limiter needs a `max` even without a limit (the fleet-pause path uses it). */
-const UNLIMITED_STARTS_PER_SECOND = 1_000_000;
-
-/** The BullMQ limiter for a rate of starts per second across the fleet (Infinity: none). */
-export function limiterFor(rate: number): { max: number; duration: number } {
-  return rateLimiterWindow(Number.isFinite(rate) ? rate : UNLIMITED_STARTS_PER_SECOND);
-}
+import { limiterFor, type Limiter } from './limiter-for.js';
+import { createLimiterSwitch } from './limiter-switch.js';
 
 /** What a worker process adapts (CHATBATCH_ADAPTIVE): the fleet's pace and its own concurrency. */
 export interface Adaptive {
@@ -23,21 +17,26 @@ export interface Adaptive {
   readonly pacer: Pacer | undefined;
   /** Latency-aware concurrency (undefined when off): fed by successful attempts. */
   readonly concurrency: Pick<GradientLimit, 'sample'> | undefined;
-  /** The limiter to start the BullMQ Worker with. */
-  initialLimiter(): { max: number; duration: number };
+  /** The limiter to start the BullMQ Worker with (undefined: none until needed). */
+  initialLimiter(): Limiter | undefined;
   /** From now on, apply the pace and the concurrency limit to this Worker. */
   attach(worker: Worker): void;
-  stop(): void;
+  /** Tells the other workers that this one paused the fleet (after queue.rateLimit). */
+  announceFleetPause(): Promise<void>;
+  stop(): Promise<void>;
 }
 
 /**
  * The BullMQ limiter (one counter shared by every worker, read with each worker's own
  * {max, duration} on every fetch) follows the fleet's pace: `worker.opts.limiter` is replaced
- * as the pace changes. `worker.concurrency` follows the Gradient2 limit. Reads the shared pace
- * once before the first fetch, so a worker that starts during an episode starts at its rate.
+ * as the pace changes; without a ceiling it is installed only once needed (limiter-switch.ts).
+ * `worker.concurrency` follows the Gradient2 limit. Reads the shared pace once before the first
+ * fetch, so a worker that starts during an episode starts at its rate.
  */
 export async function startAdaptive(deps: {
   config: Pick<Config, 'adaptive' | 'rateLimit' | 'concurrency'>;
+  /** The turn queue: its rate-limit key says whether a fleet pause is on. */
+  queue: Pick<Queue, 'getRateLimitTtl'>;
   redis: Redis;
   keys: Keys;
   metrics: Metrics;
@@ -54,26 +53,55 @@ export async function startAdaptive(deps: {
       concurrency: undefined,
       initialLimiter: () => limiterFor(config.rateLimit || Infinity),
       attach: () => undefined,
-      stop: () => undefined,
+      announceFleetPause: async () => undefined,
+      stop: async () => undefined,
     };
   }
   const pacer = createPacer({
     store: createPacerStore({ redis: deps.redis, keys: deps.keys }),
     rateLimit: config.rateLimit,
-    apply: (rate) => {
-      if (worker) worker.opts.limiter = limiterFor(rate);
-    },
+    // Bound below, once the pacer has read the shared state (start() may apply a rate first,
+    // which the switch then takes from pacer.rate).
+    apply: (rate) => applyRate(rate),
     metrics,
     logger: deps.logger,
     now: deps.now,
   });
+  let applyRate: (rate: number) => void = () => undefined;
   await pacer.start();
+  const switched = await createLimiterSwitch({
+    installed: config.rateLimit > 0 || pacer.active,
+    currentRate: () => pacer.rate,
+    channel: createFleetPauseChannel({
+      redis: deps.redis,
+      channel: deps.keys.pacerPauses,
+      queue: deps.queue,
+    }),
+    logger: deps.logger,
+  });
+  applyRate = (rate) => switched.apply(rate);
+  // The turn processor reports every attempt: a 429 installs the limiter before anything else.
+  const paced: Pacer = {
+    get rate() {
+      return pacer.rate;
+    },
+    get active() {
+      return pacer.active;
+    },
+    start: () => pacer.start(),
+    noteAttempt(result) {
+      if (result === 'refused') switched.install();
+      pacer.noteAttempt(result);
+    },
+    throttled: (requestMs) => pacer.throttled(requestMs),
+    stop: () => pacer.stop(),
+  };
   const gradient = createGradientLimit(
     { min: Math.max(1, Math.ceil(config.concurrency / 10)), max: config.concurrency },
     deps.now,
   );
   return {
-    pacer,
+    pacer: paced,
     concurrency: {
       sample(rttMs, inFlight) {
         gradient.sample(rttMs, inFlight);
@@ -84,12 +112,15 @@ export async function startAdaptive(deps: {
         }
       },
     },
-    initialLimiter: () => limiterFor(pacer.rate),
+    initialLimiter: () => switched.initial(),
     attach(w) {
       worker = w;
+      switched.attach(w);
     },
-    stop() {
+    announceFleetPause: () => switched.announcePause(),
+    async stop() {
       pacer.stop();
+      await switched.stop();
     },
   };
 }
