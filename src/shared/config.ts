@@ -102,7 +102,7 @@ export interface Config {
   readonly webhookBackoffMs: number;
   /**
    * Longest time `chatbatch api` takes to receive a whole request, body included, in ms (Node's
-   * `server.requestTimeout`, checked every 30 s); 0 = none. Default 600000 (10 minutes).
+   * `server.requestTimeout`, checked every 30 s, or every tenth of a shorter one); 0 = none. Default 600000 (10 minutes).
    */
   readonly apiRequestTimeoutMs: number;
   /** Longest silence in a request body, in ms; also the grace before the rate. Default 20000. */

@@ -106,6 +106,12 @@ export function assertCanStart(
   }
 }
 
+/** How often Node checks request timeouts: its default 30 s, a tenth of a short timeout (≥ 1 s). */
+export function requestCheckIntervalMs(requestTimeoutMs: number): number {
+  if (requestTimeoutMs <= 0) return 30_000;
+  return Math.min(30_000, Math.max(1000, Math.round(requestTimeoutMs / 10)));
+}
+
 export function defaultBatchId(now: () => number): string {
   const stamp = new Date(now()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
   return `api-${stamp}-${randomBytes(4).toString('hex')}`;
@@ -163,6 +169,13 @@ export async function buildApp(deps: ApiDeps): Promise<ZodApp> {
     // sooner by the body guard. No socket idle timeout (`connectionTimeout`): a long ingest
     // is silent until it answers. Keep-alive stays fastify's 72 s.
     requestTimeout: config.apiRequestTimeoutMs,
+    // Node honours a request timeout only when the server is created with it (fastify sets
+    // `server.requestTimeout` afterwards, which Node's connection checks ignore): a body that
+    // trickled forever was never cut. Checked every 30 s, or sooner for a short timeout.
+    http: {
+      requestTimeout: config.apiRequestTimeoutMs,
+      connectionsCheckingInterval: requestCheckIntervalMs(config.apiRequestTimeoutMs),
+    },
     // find-my-way answers 414 past 100 characters of a path parameter, below the id rules
     // (batch ids up to 128, conversation ids up to 256 characters, percent-encoded here):
     // the id schemas decide, with a 400 that says which rule.
