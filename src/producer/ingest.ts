@@ -1,3 +1,4 @@
+import { createPipelineStep } from './pipeline-step.js';
 import { randomUUID } from 'node:crypto';
 import type { Keys } from '../shared/keys.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -198,10 +199,10 @@ export async function ingestRows(
   heartbeat.unref();
   try {
     let chunk: IngestRow[] = [];
-    const flush = async () => {
+    const flush = async (rowsOfChunk: IngestRow[]) => {
       const grouped: IngestRow[] = [];
       const standalone: IngestRow[] = [];
-      for (const row of chunk) {
+      for (const row of rowsOfChunk) {
         if (!row.standalone) grouped.push(row);
         else if (row.errors.length > 0) {
           // A one-row conversation with a bad row is simply rejected: nothing to stage.
@@ -212,15 +213,27 @@ export async function ingestRows(
       }
       if (grouped.length > 0) await stage(grouped);
       if (standalone.length > 0) await stageStandalone(standalone);
-      rowsRead += chunk.length;
-      chunk = [];
+      rowsRead += rowsOfChunk.length;
       options.onProgress?.(rowsRead);
     };
-    for await (const row of rows) {
-      chunk.push(row);
-      if (chunk.length >= STAGE_CHUNK) await flush();
+    // One chunk is staged while the next is read: the CSV parser's CPU and Redis overlap. A
+    // chunk starts only when the one before has finished, so rows are numbered, rejected and
+    // staged in file order as before.
+    const staged = createPipelineStep();
+    try {
+      for await (const row of rows) {
+        chunk.push(row);
+        if (chunk.length >= STAGE_CHUNK) {
+          const full = chunk;
+          chunk = [];
+          await staged.next(() => flush(full));
+        }
+      }
+      await staged.next(async () => (chunk.length > 0 ? flush(chunk) : undefined));
+      await staged.drain();
+    } finally {
+      await staged.settled();
     }
-    if (chunk.length > 0) await flush();
 
     const discard = Boolean(options.dryRun) || (Boolean(options.strict) && rejectedRows.count > 0);
     if (!discard) {
@@ -236,29 +249,43 @@ export async function ingestRows(
       accepted += standaloneStaged;
       turns += standaloneStaged;
     }
-    for (;;) {
-      const ids = await staging.settleStandalone(discard, SETTLE_CHUNK);
-      if (ids.length === 0) break;
-      accepted += ids.length;
-      turns += ids.length;
-      await queueFirstTurns(ids);
+    // A chunk's first turns are queued while the next chunk settles (as above: one at a time,
+    // in order). A crash between the two leaves committed conversations without a job, which
+    // the watchdog requeues, as it always could between a settle and its queueing.
+    const queued = createPipelineStep();
+    try {
+      for (;;) {
+        const ids = await staging.settleStandalone(discard, SETTLE_CHUNK);
+        if (ids.length === 0) break;
+        accepted += ids.length;
+        turns += ids.length;
+        await queued.next(() => queueFirstTurns(ids));
+      }
+      await queued.drain();
+    } finally {
+      await queued.settled();
     }
 
-    for (;;) {
-      const settled = await staging.settleNext(discard, SETTLE_CHUNK);
-      if (settled.length === 0) break;
-      const toQueue: { conversationId: string; firstTurn?: FirstTurnPayload }[] = [];
-      for (const conversation of settled) {
-        if (conversation.verdict === 'rejected') {
-          rejected++;
-          rejectedTurns += conversation.turns;
-          continue;
+    try {
+      for (;;) {
+        const settled = await staging.settleNext(discard, SETTLE_CHUNK);
+        if (settled.length === 0) break;
+        const toQueue: { conversationId: string; firstTurn?: FirstTurnPayload }[] = [];
+        for (const conversation of settled) {
+          if (conversation.verdict === 'rejected') {
+            rejected++;
+            rejectedTurns += conversation.turns;
+            continue;
+          }
+          accepted++;
+          turns += conversation.turns;
+          if (conversation.verdict === 'accepted') toQueue.push(conversation);
         }
-        accepted++;
-        turns += conversation.turns;
-        if (conversation.verdict === 'accepted') toQueue.push(conversation);
+        await queued.next(() => queueFirstTurns(toQueue));
       }
-      await queueFirstTurns(toQueue);
+      await queued.drain();
+    } finally {
+      await queued.settled();
     }
 
     if (!discard && deps.metrics) {

@@ -26,14 +26,19 @@ end
 -- What the first turn's job carries for the worker's fast path (see the turn processor): the
 -- request, so the first delivery needs no begin step. None for a conversation with a recipient:
 -- the contact rules must be checked by the begin step.
-local function firstTurnPayload(key)
-  local f = redis.call('HMGET', key, 'rc', 'ag', 'i1', 'v', 'p', 'z')
-  if f[1] then return '' end
-  local payload = { a = f[2], i = f[3] }
-  if f[4] and f[4] ~= '' then payload.v = f[4] end
-  if f[5] and f[5] ~= '' then payload.p = f[5] end
-  if f[6] and f[6] ~= '' then payload.z = f[6] end
+-- The fields it needs, for callers that read them with others in one HMGET.
+local PAYLOAD_FIELDS = {'rc', 'ag', 'i1', 'v', 'p', 'z'}
+-- From their values (f[from] is 'rc', then the others in PAYLOAD_FIELDS' order).
+local function payloadOf(f, from)
+  if f[from] then return '' end
+  local payload = { a = f[from + 1], i = f[from + 2] }
+  if f[from + 3] and f[from + 3] ~= '' then payload.v = f[from + 3] end
+  if f[from + 4] and f[from + 4] ~= '' then payload.p = f[from + 4] end
+  if f[from + 5] and f[from + 5] ~= '' then payload.z = f[from + 5] end
   return cjson.encode(payload)
+end
+local function firstTurnPayload(key)
+  return payloadOf(redis.call('HMGET', key, unpack(PAYLOAD_FIELDS)), 1)
 end
 `;
 
@@ -229,7 +234,8 @@ local accepted = {}
 local order = {}
 for _, c in ipairs(ids) do
   local key = pfx .. c
-  local f = redis.call('HMGET', key, 'run', 'q1')
+  -- One read: the staging marks and what the first turn's job carries.
+  local f = redis.call('HMGET', key, 'run', 'q1', unpack(PAYLOAD_FIELDS))
   if f[1] == run then
     if discard then
       redis.call('DEL', key)
@@ -238,7 +244,7 @@ for _, c in ipairs(ids) do
       redis.call('HSET', key, 's', 'pending', 'k', 1, 's1', 'pending')
       redis.call('EXPIRE', key, ttl)
       accepted[#accepted + 1] = c
-      accepted[#accepted + 1] = firstTurnPayload(key)
+      accepted[#accepted + 1] = payloadOf(f, 3)
       order[#order + 1] = orderScore(runBase, f[2])
       order[#order + 1] = c .. '\\31' .. '1'
     end

@@ -88,6 +88,11 @@ describe('cost per turn', () => {
     expect(m.ratio).toBeCloseTo(0.95, 9);
     expect(m.met).toBe(false);
     expect(cpuThroughputMetric(cost(390), cost(380), { metric: 'x', target: 0.97 }).met).toBe(true);
+    // Without a target it is reported, not judged.
+    expect(cpuThroughputMetric(cost(390), cost(380), { metric: 'x' })).toMatchObject({
+      target: null,
+      met: null,
+    });
   });
 
   it('takes medians figure by figure, a command missing from a run counting 0', () => {
