@@ -103,6 +103,29 @@ async function waitFinished(
   return done;
 }
 
+/** The label of a campaign's inputs in the simulator's log. */
+const CAMPAIGN_LABEL = 'camp';
+
+/**
+ * Starts a normal `conversations`-conversation campaign on a fresh simulator log and returns
+ * `afterMs` after its ingest began: the moment the batches that compete with it arrive.
+ */
+async function startCampaignAndWait(
+  ctx: ScenarioContext,
+  sim: SimProcess,
+  prefix: string,
+  conversations: number,
+  afterMs: number,
+): Promise<void> {
+  await sim.reset();
+  const campaign = await ingestBatch(ctx, prefix, {
+    label: CAMPAIGN_LABEL,
+    conversations,
+    batchId: 'campaign',
+  });
+  await sleep(campaign.startedAt + afterMs - Date.now());
+}
+
 export interface FairShareResult {
   campaign: number;
   /** Requests per second before the others arrived (the limit, if the fleet keeps up). */
@@ -133,13 +156,7 @@ export function fairSharePhase(
   o: { campaign: number; delayMs: number },
 ): Promise<FairShareResult> {
   return withFleet(ctx, sim, 'lanes-fair', async ({ prefix }) => {
-    await sim.reset();
-    const campaign = await ingestBatch(ctx, prefix, {
-      label: 'camp',
-      conversations: o.campaign,
-      batchId: 'campaign',
-    });
-    await sleep(campaign.startedAt + o.delayMs - Date.now());
+    await startCampaignAndWait(ctx, sim, prefix, o.campaign, o.delayMs);
     const [normal, high] = await Promise.all([
       ingestBatch(ctx, prefix, { label: 'n400', conversations: 400, batchId: 'normal-400' }),
       ingestBatch(ctx, prefix, {
@@ -169,7 +186,7 @@ export function fairSharePhase(
     };
     return {
       campaign: o.campaign,
-      campaignRatePerSec: (alone.counts.get('camp') ?? 0) / 5,
+      campaignRatePerSec: (alone.counts.get(CAMPAIGN_LABEL) ?? 0) / 5,
       normal: timing(normal, 'n400', 400),
       high: timing(high, 'h300', 300),
     };
@@ -233,13 +250,7 @@ export function lowLanePhase(
   o: { campaign: number; leadMs: number; seconds: number; low: number },
 ): Promise<LowLaneResult> {
   return withFleet(ctx, sim, 'lanes-low', async ({ prefix }) => {
-    await sim.reset();
-    const campaign = await ingestBatch(ctx, prefix, {
-      label: 'camp',
-      conversations: o.campaign,
-      batchId: 'campaign',
-    });
-    await sleep(campaign.startedAt + o.leadMs - Date.now());
+    await startCampaignAndWait(ctx, sim, prefix, o.campaign, o.leadMs);
     const low = await ingestBatch(ctx, prefix, {
       label: 'low',
       conversations: o.low,
@@ -251,8 +262,8 @@ export function lowLanePhase(
     return {
       seconds: o.seconds,
       low: c.counts.get('low') ?? 0,
-      campaign: c.counts.get('camp') ?? 0,
-      lowShare: shareOf(c, 'low', ['low', 'camp']),
+      campaign: c.counts.get(CAMPAIGN_LABEL) ?? 0,
+      lowShare: shareOf(c, 'low', ['low', CAMPAIGN_LABEL]),
     };
   });
 }

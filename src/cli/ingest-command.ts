@@ -20,6 +20,7 @@ import { frequencyCapFlag } from './contact-flags.js';
 import { priorityFlag, weightFlag } from './lane-flags.js';
 import { webhookOptions } from './webhook-flags.js';
 import { plural } from './status-format.js';
+import { REJECTED_ROW_LIMITS } from '../producer/rejected-rows.js';
 
 interface IngestFlags extends ScheduleFlags {
   batch: string;
@@ -60,7 +61,7 @@ function printHuman(report: IngestReport, file: string, flags: IngestFlags, dete
   const total = report.rejectedRows.length + (report.rejectedRowsOmitted ?? 0);
   if (total > MAX_LISTED_REJECTIONS) {
     const where = report.discarded
-      ? '--json lists the first 1,000'
+      ? `--json lists the first ${REJECTED_ROW_LIMITS.reportRows.toLocaleString('en-US')}`
       : `chatbatch rejected ${report.batchId} lists them`;
     out.push(`  … and ${plural(total - MAX_LISTED_REJECTIONS, 'more rejected row')} (${where})`);
   }

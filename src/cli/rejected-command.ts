@@ -6,6 +6,7 @@ import { rejectedLines } from '../producer/rejected-export.js';
 import type { ResultFormat } from '../producer/results-export.js';
 import { configFrom, openProducer } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
+import { REJECTED_STORE_LIMITS } from '../store/rejected-store.js';
 
 async function write(out: Writable, chunk: string): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
@@ -40,7 +41,7 @@ export function registerRejected(program: Command): void {
             .map(([message, n]) => `  ${n} × ${message}`)
             .join('\n');
           process.stderr.write(
-            `${omitted.count} more rejected rows were only counted (a batch keeps its first 10,000):\n${byError}\n`,
+            `${omitted.count} more rejected rows were only counted (a batch keeps its first ${REJECTED_STORE_LIMITS.rows.toLocaleString('en-US')}):\n${byError}\n`,
           );
         }
       } finally {

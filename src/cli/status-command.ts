@@ -12,8 +12,6 @@ import { CliError, EXIT } from './exit-codes.js';
 import { createProgress } from './progress.js';
 import { formatStatus } from './status-format.js';
 
-export { formatStatus } from './status-format.js';
-
 interface StatusFlags {
   json?: boolean;
   wait?: boolean;

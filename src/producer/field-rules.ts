@@ -4,14 +4,6 @@
  * messages start with the field they are about, like the other validation messages.
  */
 
-declare global {
-  // ES2024, in Node 20; the project's lib is ES2022.
-  interface String {
-    isWellFormed(): boolean;
-    toWellFormed(): string;
-  }
-}
-
 /** Limits of dynamic variables: they are stored with each turn and sent on every request. */
 export const VARIABLE_LIMITS = Object.freeze({
   /** Variables of one row (a CSV row's non-empty variable cells; a JSON conversation's). */

@@ -229,8 +229,8 @@ export async function ingestRows(
           await staged.next(() => flush(full));
         }
       }
-      await staged.next(async () => (chunk.length > 0 ? flush(chunk) : undefined));
       await staged.drain();
+      if (chunk.length > 0) await flush(chunk);
     } finally {
       await staged.settled();
     }
@@ -261,12 +261,6 @@ export async function ingestRows(
         turns += ids.length;
         await queued.next(() => queueFirstTurns(ids));
       }
-      await queued.drain();
-    } finally {
-      await queued.settled();
-    }
-
-    try {
       for (;;) {
         const settled = await staging.settleNext(discard, SETTLE_CHUNK);
         if (settled.length === 0) break;

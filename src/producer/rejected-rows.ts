@@ -1,21 +1,25 @@
 import type { IngestReport, RejectedRow } from './ingest-report.js';
+import {
+  OTHER_ERRORS,
+  REJECTED_STORE_LIMITS,
+  byPosition,
+  type OmittedRejections,
+} from '../store/rejected-store.js';
 
 /**
  * The rejected rows of one ingest, kept within fixed bounds whatever the input: an all-invalid
  * 10 MB CSV has millions of them, and listing each in the report took the API to gigabytes.
- * - The report lists the first REPORT_ROWS rows in full; the rest are counted by error message.
- * - The batch keeps the first STORED_ROWS rows (rejected-store.ts), the rest counted likewise.
+ * - The report lists the first `reportRows` rows in full; the rest are counted by error message.
+ * - The batch keeps the first REJECTED_STORE_LIMITS.rows rows (rejected-store.ts), the rest
+ *   counted likewise.
  * - Each kept row is bounded: its conversation id, its error count and each message are cut.
- * - Counts name at most MAX_COUNTED_MESSAGES distinct messages (a message may quote a cell, so
- *   a broken column could make every row's message different); the rest go under OTHER_ERRORS.
+ * - Counts name at most REJECTED_STORE_LIMITS.messages distinct messages (a message may quote a
+ *   cell, so a broken column could make every row's message different); the rest go under
+ *   OTHER_ERRORS.
  */
 export const REJECTED_ROW_LIMITS = Object.freeze({
   /** Rows listed in full in an ingest report. */
   reportRows: 1000,
-  /** Rows kept with the batch for `chatbatch rejected` (the first ones of the batch). */
-  storedRows: 10_000,
-  /** Distinct error messages counted by name; the others are counted together. */
-  countedMessages: 100,
   /** Errors listed per row. */
   errorsPerRow: 10,
   /** Characters of one error message. */
@@ -24,21 +28,13 @@ export const REJECTED_ROW_LIMITS = Object.freeze({
   conversationIdChars: 256,
 });
 
-export const OTHER_ERRORS = '(other errors)';
-
 /** Rows omitted from a list, counted by error message. */
-export interface OmittedRows {
-  count: number;
-  /** message → rows with that error (a row with two errors counts in both). */
-  errorCounts: Record<string, number>;
-}
+export type OmittedRows = OmittedRejections;
 
 /** Adds `n` to a message's count, holding the number of distinct messages to the limit. */
 function addCount(counts: Map<string, number>, message: string, n: number): void {
   const key =
-    counts.has(message) || counts.size < REJECTED_ROW_LIMITS.countedMessages
-      ? message
-      : OTHER_ERRORS;
+    counts.has(message) || counts.size < REJECTED_STORE_LIMITS.messages ? message : OTHER_ERRORS;
   counts.set(key, (counts.get(key) ?? 0) + n);
 }
 
@@ -64,9 +60,6 @@ export function boundedRow(row: RejectedRow): RejectedRow {
   };
 }
 
-const byPosition = (a: RejectedRow, b: RejectedRow) =>
-  (a.line ?? 0) - (b.line ?? 0) || (a.index ?? 0) - (b.index ?? 0);
-
 /**
  * Collects the rejected rows of one ingest, in the order they are rejected (file order for
  * CSV, request order for JSON). Memory is bounded by the limits above, not by the input.
@@ -86,7 +79,8 @@ export class RejectedRowsCollector {
 
   add(row: RejectedRow): void {
     this.#total++;
-    const { reportRows, storedRows } = REJECTED_ROW_LIMITS;
+    const { reportRows } = REJECTED_ROW_LIMITS;
+    const storedRows = REJECTED_STORE_LIMITS.rows;
     if (this.#kept.length < storedRows) {
       const bounded = boundedRow(row);
       this.#kept.push(bounded);

@@ -1,6 +1,7 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
 import { QUEUE_NAME, kickoffJobId, turnJobId, type Keys } from './keys.js';
+import { isPlainObject } from './plain-object.js';
 
 /**
  * What the first turn's job of a conversation without a recipient carries, so that its first
@@ -35,8 +36,6 @@ export function parseTurnJob(data: unknown): TurnJob | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
 const filledString = (value: unknown) => typeof value === 'string' && value.length > 0;
 
@@ -46,13 +45,13 @@ const filledString = (value: unknown) => typeof value === 'string' && value.leng
  * step); anything else goes to the schema.
  */
 function isTurnJob(data: unknown): data is TurnJob {
-  if (!isRecord(data)) return false;
+  if (!isPlainObject(data)) return false;
   if (!filledString(data.b) || !filledString(data.c)) return false;
   if (typeof data.k !== 'number' || !Number.isSafeInteger(data.k) || data.k < 1) return false;
   const f = data.f;
   if (f === undefined) return true;
   return (
-    isRecord(f) &&
+    isPlainObject(f) &&
     typeof f.a === 'string' &&
     typeof f.i === 'string' &&
     optionalString(f.v) &&

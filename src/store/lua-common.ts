@@ -38,11 +38,17 @@ local function moveCount(bkey, kind, from, to, n)
   if from then bump(bkey, kind .. ':' .. from, -n) end
   if to then bump(bkey, kind .. ':' .. to, n) end
 end
+-- Marks the batch finished when its counters (pending, active: as read) say nothing is left;
+-- true when this call did (finishedAt newly set; batch.completed emitted once).
+local function markFinishedIfDone(bkey, pending, active, now)
+  if (tonumber(pending) or 0) + (tonumber(active) or 0) ~= 0 then return false end
+  if redis.call('HSETNX', bkey, 'finishedAt', now) ~= 1 then return false end
+  emitBatchEvent(bkey, 'batch.completed', now)
+  return true
+end
 local function finishedCheck(bkey, now)
   local f = redis.call('HMGET', bkey, 'c:pending', 'c:active')
-  if (tonumber(f[1]) or 0) + (tonumber(f[2]) or 0) == 0 then
-    if redis.call('HSETNX', bkey, 'finishedAt', now) == 1 then emitBatchEvent(bkey, 'batch.completed', now) end
-  end
+  markFinishedIfDone(bkey, f[1], f[2], now)
 end
 local function checkFinished(bkey, now)
   if deferCounts then finishChecks[bkey] = now else finishedCheck(bkey, now) end
@@ -64,11 +70,8 @@ local function applyCounts(ttl, now)
   for bkey in pairs(touched) do
     if ttl or finishChecks[bkey] then
       local f = redis.call('HMGET', bkey, 'c:pending', 'c:active', 'rx')
-      local finished = false
-      if finishChecks[bkey] and (tonumber(f[1]) or 0) + (tonumber(f[2]) or 0) == 0 then
-        finished = redis.call('HSETNX', bkey, 'finishedAt', finishChecks[bkey]) == 1
-        if finished then emitBatchEvent(bkey, 'batch.completed', finishChecks[bkey]) end
-      end
+      local finished = finishChecks[bkey] ~= nil
+        and markFinishedIfDone(bkey, f[1], f[2], finishChecks[bkey])
       if ttl and (finished or not f[3] or now - tonumber(f[3]) >= math.min(${RETENTION_REFRESH_MS}, ttl * 100)) then
         redis.call('HSET', bkey, 'rx', now)
         redis.call('EXPIRE', bkey, ttl)

@@ -1,4 +1,5 @@
 import { LUA_COMMON } from './lua-common.js';
+import { PAUSED_BY_OPERATOR } from './batch-status.js';
 
 /**
  * Closes conversations that have not finished: their pending turns, and they, become ARGV[3]
@@ -41,7 +42,7 @@ end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 -- A pause keeps why (the vendor's code, or 'operator'); any other move forgets it.
 if ARGV[2] == 'paused' then
-  redis.call('HSET', KEYS[1], 'pausedReason', ARGV[5] ~= '' and ARGV[5] or 'operator')
+  redis.call('HSET', KEYS[1], 'pausedReason', ARGV[5] ~= '' and ARGV[5] or '${PAUSED_BY_OPERATOR}')
 else
   redis.call('HDEL', KEYS[1], 'pausedReason')
 end

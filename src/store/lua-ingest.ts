@@ -10,16 +10,17 @@ import { STAGING_ALIVE_SECONDS } from './ttls.js';
  * (counted, in the order, cancellable, found by the watchdog) or not there at all.
  *
  * Per staged turn j the hash also keeps `q<j>`: the row's place in the input, which becomes its
- * score in the order (see ORDER_SCORE).
+ * score in the order (see COMMIT_HELPERS).
  */
 
 /**
+ * What committing a staged conversation needs, for COMMIT_STAGED and SETTLE_STANDALONE.
  * The score of a turn in the batch's order (a sorted set): the ingest run's sequence number in
  * the batch times 2^32 plus the row's place in that run's input. Results then come out in input
  * order, run after run, and the score stays an exact integer (runs < 2^21). Written with
  * `%.0f`: Lua's tostring would round it to 14 digits.
  */
-const ORDER_SCORE = `
+const COMMIT_HELPERS = `
 local function orderScore(runBase, q)
   return string.format('%.0f', runBase + tonumber(q))
 end
@@ -36,9 +37,6 @@ local function payloadOf(f, from)
   if f[from + 4] and f[from + 4] ~= '' then payload.p = f[from + 4] end
   if f[from + 5] and f[from + 5] ~= '' then payload.z = f[from + 5] end
   return cjson.encode(payload)
-end
-local function firstTurnPayload(key)
-  return payloadOf(redis.call('HMGET', key, unpack(PAYLOAD_FIELDS)), 1)
 end
 `;
 
@@ -127,7 +125,7 @@ return table.concat(out)
  * rejected, X valid but discarded; the payload ('' but for accepted conversations without a
  * recipient) is the JSON the first turn's job carries. Empty when the staging list is.
  */
-export const COMMIT_STAGED = `${LUA_COMMON}${ORDER_SCORE}
+export const COMMIT_STAGED = `${LUA_COMMON}${COMMIT_HELPERS}
 local pfx, run, ttl, discard = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local runBase = tonumber(ARGV[5])
 local out = {}
@@ -136,7 +134,8 @@ local ids = redis.call('LPOP', KEYS[3], tonumber(ARGV[6]))
 if not ids then return out end
 for _, c in ipairs(ids) do
   local key = pfx .. c
-  local f = redis.call('HMGET', key, 'run', 'bad', 'n')
+  -- One read: the staging marks and what the first turn's job carries.
+  local f = redis.call('HMGET', key, 'run', 'bad', 'n', unpack(PAYLOAD_FIELDS))
   if f[1] == run then
     local n = tonumber(f[3])
     if discard then
@@ -154,8 +153,12 @@ for _, c in ipairs(ids) do
       end
       redis.call('ZADD', KEYS[2], unpack(entries))
       redis.call('HDEL', key, 'run', unpack(turnFields('q', n)))
-      redis.call('HSET', key, 's', 'pending', 'k', 1)
-      for j = 1, n do redis.call('HSET', key, 's' .. j, 'pending') end
+      local states = {'s', 'pending', 'k', 1}
+      for j = 1, n do
+        states[#states + 1] = 's' .. j
+        states[#states + 1] = 'pending'
+      end
+      redis.call('HSET', key, unpack(states))
       redis.call('EXPIRE', key, ttl)
       bump(KEYS[1], 'c:pending', 1)
       bump(KEYS[1], 'c:total', 1)
@@ -163,7 +166,7 @@ for _, c in ipairs(ids) do
       bump(KEYS[1], 't:total', n)
       accepted = accepted + 1
       out[#out + 1] = c; out[#out + 1] = 'A'; out[#out + 1] = n
-      out[#out + 1] = firstTurnPayload(key)
+      out[#out + 1] = payloadOf(f, 4)
     end
   end
 end
@@ -222,10 +225,10 @@ return table.concat(out)
  * ARGV: 1 conversation key prefix, 2 run id, 3 count, 4 retention s, 5 discard flag, 6 this
  * run's order base.
  * Returns a flat list of [conversationId, first-turn payload] of the conversations made pending
- * (none when discarding; see firstTurnPayload); an empty reply with the list empty means done:
+ * (none when discarding; see payloadOf); an empty reply with the list empty means done:
  * the caller stops when LLEN is 0.
  */
-export const SETTLE_STANDALONE = `${ORDER_SCORE}
+export const SETTLE_STANDALONE = `${COMMIT_HELPERS}
 local pfx, run, ttl, discard = ARGV[1], ARGV[2], tonumber(ARGV[4]), ARGV[5] == '1'
 local runBase = tonumber(ARGV[6])
 local ids = redis.call('LPOP', KEYS[1], tonumber(ARGV[3]))

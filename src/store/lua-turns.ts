@@ -24,10 +24,21 @@ import { LUA_RULES } from './lua-rules.js';
  *    window JSON, expireAt}
  */
 export const BEGIN_TURNS = `${LUA_COMMON}${LUA_RULES}
+-- A batch's settings, read once per call: the turns of one call are mostly one batch's, and no
+-- step of beginTurn writes these fields.
+local batchRows = {}
+local function batchRow(bkey)
+  local b = batchRows[bkey]
+  if not b then
+    b = redis.call('HMGET', bkey, 'state', 'scheduledAt', 'expireAt', 'window', 'fcap')
+    batchRows[bkey] = b
+  end
+  return b
+end
 local function beginTurn(ckey, bkey, pkey, cid, k, now, leaseMs, rules)
   local suspect = k < 0
   if suspect then k = -k end
-  local b = redis.call('HMGET', bkey, 'state', 'scheduledAt', 'expireAt', 'window', 'fcap')
+  local b = batchRow(bkey)
   local batchState = b[1]
   -- One read for the checks and for what the request needs.
   local f = redis.call('HMGET', ckey, 's', 'k', 'lease', 's' .. k, 'n',

@@ -82,20 +82,23 @@ export function createPacerStore(deps: { redis: Redis; keys: Keys }): PacerStore
       const slot = Math.floor(now / PACER_SLOT_MS);
       // One cluster slot (every key shares the prefix's hash tag), so a pipeline is one round
       // trip on a Redis Cluster too.
-      const pipeline = redis.pipeline().hmget(keys.pacer, 'n', 'w', 's', 'at');
-      for (let i = 0; i < SLOTS_READ; i++) pipeline.get(keys.pacerAccepted(slot - i));
-      pipeline.get(keys.pacerNoise);
-      const replies = await pipeline.exec();
-      const values = (replies ?? []).map(([error, value]) => {
+      const counters = Array.from({ length: SLOTS_READ }, (_, i) => keys.pacerAccepted(slot - i));
+      const replies = await redis
+        .pipeline()
+        .hmget(keys.pacer, 'n', 'w', 's', 'at')
+        .mget(...counters, keys.pacerNoise)
+        .exec();
+      const [fieldsReply, valuesReply] = (replies ?? []).map(([error, value]) => {
         if (error) throw error;
         return value;
       });
-      const fields = (values[0] as unknown[] | undefined) ?? [];
-      const noise = num(values[1 + SLOTS_READ]);
+      const fields = (fieldsReply as unknown[] | undefined) ?? [];
+      const values = (valuesReply as (string | null)[] | undefined) ?? [];
+      const noise = num(values[SLOTS_READ]);
       return {
         state: parsePaceState(fields),
         token: typeof fields[0] === 'string' ? fields[0] : '',
-        completed: values.slice(1, 1 + SLOTS_READ).map((v) => Number(v ?? 0) || 0),
+        completed: values.slice(0, SLOTS_READ).map((v) => Number(v ?? 0) || 0),
         fleetNoise: noise >= 0 && noise < 1 ? noise : undefined,
       };
     },

@@ -6,18 +6,23 @@ import { storeScripts } from './scripts.js';
 /** Rows not kept, counted by error message. */
 export interface OmittedRejections {
   count: number;
+  /** message → rows with that error (a row with two errors counts in both). */
   errorCounts: Record<string, number>;
 }
 
-/** What a batch keeps of its rejected rows, and its bounds. */
+/**
+ * What a batch keeps of its rejected rows, and its bounds (also those of an ingest's report:
+ * producer/rejected-rows.ts).
+ */
 export const REJECTED_STORE_LIMITS = Object.freeze({
   /** Rows kept per batch (the first ones rejected, across its ingests). */
   rows: 10_000,
-  /** Distinct error messages counted for the rows past that. */
+  /** Distinct error messages counted by name for the rows past that; the others together. */
   messages: 100,
 });
 
-const OTHER_ERRORS = '(other errors)';
+/** Where the rows past the counted messages are counted. */
+export const OTHER_ERRORS = '(other errors)';
 const SEPARATOR = '\u001f';
 /** Rows per script call: each call is a short Redis block (about a millisecond). */
 const SAVE_CHUNK = 1000;
@@ -39,7 +44,8 @@ function positionOf(row: RejectedRow): string {
   return row.line !== null ? `L${row.line}` : `I${row.index ?? ''}`;
 }
 
-const byPosition = (a: RejectedRow, b: RejectedRow) =>
+/** Input order: file line, or index in a JSON request. */
+export const byPosition = (a: RejectedRow, b: RejectedRow) =>
   (a.line ?? 0) - (b.line ?? 0) || (a.index ?? 0) - (b.index ?? 0);
 
 /**

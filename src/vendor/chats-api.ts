@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ChatStatus } from '../shared/records.js';
+import { isPlainObject } from '../shared/plain-object.js';
 
 /**
  * The vendor's "Create a Chat" endpoint (`POST {base}/v1/chats`), as schemas.
@@ -46,9 +47,6 @@ export type ChatRequest = z.infer<typeof chatRequestSchema>;
 /** Every spelling of the chat status the vendor is known to send. */
 export const VENDOR_CHAT_STATUSES = ['in-progress', 'in_progress', 'ended', 'error'] as const;
 export type VendorChatStatus = (typeof VENDOR_CHAT_STATUSES)[number];
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * A successful response body. Unknown keys are kept (`looseObject`); `response` items are

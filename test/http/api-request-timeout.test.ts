@@ -1,5 +1,5 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postHead, slowUpload } from '../helpers/slow-upload.js';
 import { TOKEN, createApiHarness, type ApiHarness } from './api-harness.js';
 
 let h: ApiHarness;
@@ -22,41 +22,16 @@ afterAll(() => h.close());
 describe('the request timeout', () => {
   it('ends a request whose body never stops trickling, with a 408', async () => {
     const body = `input,agent_id\n${'hello,ag\n'.repeat(10_000)}`;
-    const head =
-      `POST /v1/batches?dryRun=true&batchId=forever HTTP/1.1\r\nHost: x\r\n` +
-      `Authorization: Bearer ${TOKEN}\r\nContent-Type: text/csv\r\n` +
-      `Content-Length: ${body.length}\r\n\r\n`;
-    const started = Date.now();
-    const result = await new Promise<{ status: string | undefined; afterMs: number }>(
-      (resolve, reject) => {
-        const socket = connect(port, '127.0.0.1');
-        let answer = '';
-        let at = 0;
-        let drip: NodeJS.Timeout | undefined;
-        // Node checks request timeouts every second here (a tenth of the timeout, at least 1 s).
-        const giveUp = setTimeout(() => {
-          socket.destroy();
-          reject(new Error('the request was never cut'));
-        }, 30_000);
-        socket.on('connect', () => {
-          socket.write(head);
-          // 2 bytes every 100 ms: never idle, and the body would take 7 minutes.
-          drip = setInterval(() => {
-            if (socket.writable) socket.write(body.slice(at, (at += 2)));
-          }, 100);
-        });
-        socket.on('data', (chunk) => (answer += chunk.toString()));
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          clearInterval(drip);
-          clearTimeout(giveUp);
-          resolve({
-            status: /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1],
-            afterMs: Date.now() - started,
-          });
-        });
-      },
+    const head = postHead(
+      TOKEN,
+      'text/csv',
+      body.length,
+      '/v1/batches?dryRun=true&batchId=forever',
     );
+    // 2 bytes every 100 ms: never idle, and the body would take 7 minutes. Node checks request
+    // timeouts every second here (a tenth of the timeout, at least 1 s).
+    const upload = await slowUpload(port, head, body, 100, { bytes: 2, giveUpMs: 30_000 });
+    const result = { status: upload.status, afterMs: upload.closedAfterMs };
     expect(result.status).toBe('408');
     // Cut at Node's next check after the 1 s limit, not when the body ends (7 minutes).
     expect(result.afterMs).toBeGreaterThanOrEqual(1000);

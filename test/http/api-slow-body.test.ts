@@ -1,5 +1,6 @@
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postHead, slowUpload } from '../helpers/slow-upload.js';
 import { TOKEN, createApiHarness, type ApiHarness } from './api-harness.js';
 
 let h: ApiHarness;
@@ -14,62 +15,15 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-interface SlowUpload {
-  /** Status line of the answer, if one came. */
-  status: string | undefined;
-  /** ms from the first byte of the body until the server closed the connection. */
-  closedAfterMs: number;
-}
-
-/**
- * Sends the head of a request, then its body one byte every `everyMs`, the way a slowloris
- * client does, until the server closes the connection (or `giveUpMs`).
- */
-function slowUpload(
-  head: string,
-  body: string,
-  everyMs: number,
-  giveUpMs = 20_000,
-): Promise<SlowUpload> {
-  return new Promise((resolve, reject) => {
-    const socket: Socket = connect(port, '127.0.0.1');
-    let answer = '';
-    let started = 0;
-    let sent = 0;
-    let drip: NodeJS.Timeout | undefined;
-    const giveUp = setTimeout(() => {
-      socket.destroy();
-      reject(new Error('the server kept the slow upload open'));
-    }, giveUpMs);
-    socket.on('connect', () => {
-      socket.write(head);
-      started = Date.now();
-      drip = setInterval(() => {
-        if (sent < body.length && socket.writable) socket.write(body[sent++]!);
-      }, everyMs);
-    });
-    socket.on('data', (chunk) => (answer += chunk.toString()));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      clearInterval(drip);
-      clearTimeout(giveUp);
-      resolve({
-        status: /^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1],
-        closedAfterMs: Date.now() - started,
-      });
-    });
-  });
-}
-
+/** The API's upload, with this suite's token; a dry run unless `path` says otherwise. */
 const headOf = (contentType: string, length: number, path = '/v1/batches?dryRun=true') =>
-  `POST ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\n` +
-  `Content-Type: ${contentType}\r\nContent-Length: ${length}\r\n\r\n`;
+  postHead(TOKEN, contentType, length, path);
 
 describe('slow request bodies are cut off', () => {
   it('10 CSV uploads dripping one byte every 300 ms are all answered 408 and closed', async () => {
     const csv = `input,agent_id\n${'hello,ag\n'.repeat(50)}`;
     const uploads = await Promise.all(
-      Array.from({ length: 10 }, () => slowUpload(headOf('text/csv', csv.length), csv, 300)),
+      Array.from({ length: 10 }, () => slowUpload(port, headOf('text/csv', csv.length), csv, 300)),
     );
     for (const upload of uploads) {
       expect(upload.status).toBe('408');
@@ -86,15 +40,16 @@ describe('slow request bodies are cut off', () => {
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n` +
       `Content-Type: text/csv\r\n\r\ninput,agent_id\r\n${'hi,ag\r\n'.repeat(40)}\r\n--${boundary}--\r\n`;
     const [jsonUpload, formUpload, fieldsOnly] = await Promise.all([
-      slowUpload(headOf('application/json', json.length), json, 300),
+      slowUpload(port, headOf('application/json', json.length), json, 300),
       // Fast through the fields, then slow inside the file.
       slowUpload(
+        port,
         headOf(`multipart/form-data; boundary=${boundary}`, form.length) + form.slice(0, 140),
         form.slice(140),
         300,
       ),
       // Slow from the first byte of the form.
-      slowUpload(headOf(`multipart/form-data; boundary=${boundary}`, form.length), form, 300),
+      slowUpload(port, headOf(`multipart/form-data; boundary=${boundary}`, form.length), form, 300),
     ]);
     for (const upload of [jsonUpload, formUpload, fieldsOnly]) {
       expect(upload.closedAfterMs).toBeLessThan(8000);

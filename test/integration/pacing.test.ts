@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { perSecond, windowStats } from '../../bench/lib/pacing-stats.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers/cli.js';
+import { stopProcessesThenPipeline } from '../helpers/spawned-teardown.js';
 
 /**
  * Adaptive pacing end to end: the simulator's capacity (or a scripted 429), real Redis, real
@@ -18,11 +19,7 @@ function csv(conversations: number, tag: string): string {
 let pipeline: Pipeline | undefined;
 const processes: Spawned[] = [];
 afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
-  await pipeline?.close();
+  await stopProcessesThenPipeline(processes, pipeline);
   pipeline = undefined;
 });
 

@@ -3,6 +3,7 @@ import { freePort } from '../../src/cli/throwaway-redis.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers/cli.js';
 import { completedTurnsOf } from '../helpers/cli-batch.js';
+import { stopProcessesThenPipeline } from '../helpers/spawned-teardown.js';
 
 /**
  * A second worker on a host with the same METRICS_PORT used to print EADDRINUSE and go on
@@ -12,11 +13,7 @@ import { completedTurnsOf } from '../helpers/cli-batch.js';
 let pipeline: Pipeline | undefined;
 const processes: Spawned[] = [];
 afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
-  await pipeline?.close();
+  await stopProcessesThenPipeline(processes, pipeline);
   pipeline = undefined;
 });
 

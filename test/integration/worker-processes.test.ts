@@ -3,6 +3,7 @@ import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
 import { checkChains } from '../helpers/chain-check.js';
 import { spawnCli, waitFor, type Spawned } from '../helpers/cli.js';
 import { maxPerSecond } from '../helpers/rate-window.js';
+import { stopProcessesThenPipeline } from '../helpers/spawned-teardown.js';
 
 function csv(conversations: number, turns: number, tag: string): string {
   const lines = ['conversation_id,agent_id,input'];
@@ -15,11 +16,7 @@ function csv(conversations: number, turns: number, tag: string): string {
 let pipeline: Pipeline | undefined;
 const processes: Spawned[] = [];
 afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
-  await pipeline?.close();
+  await stopProcessesThenPipeline(processes, pipeline);
   pipeline = undefined;
 });
 

@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/shared/logger.js';
 import type { FleetPauseChannel } from '../../src/store/fleet-pause-channel.js';
-import { limiterFor } from '../../src/worker/pacing/limiter-for.js';
+import { limiterFor } from '../../src/worker/rate-limiter-window.js';
 import { createLimiterSwitch } from '../../src/worker/pacing/limiter-switch.js';
 
 /** A channel in memory: what the switch asks of Redis pub/sub and of the queue's limiter key. */

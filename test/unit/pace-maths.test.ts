@@ -8,16 +8,9 @@ import {
   lastSecondRate,
   paceAt,
   probeRate,
-  type PaceState,
 } from '../../src/worker/pacing/pace-maths.js';
+import { T0, paceState as state } from '../helpers/pace-state.js';
 
-const T0 = 1_700_000_000_000;
-const state = (wmax: number, start = P.beta * wmax, at = T0, n = 1): PaceState => ({
-  n,
-  wmax,
-  start,
-  at,
-});
 const after = (seconds: number) => T0 + seconds * 1000;
 
 describe('the probe (CUBIC over time since the decrease)', () => {

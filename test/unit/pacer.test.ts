@@ -48,6 +48,7 @@ function harness(options: { rateLimit?: number; completedPerSecond?: number } = 
       store,
       rateLimit: options.rateLimit ?? 400,
       apply: (rate) => applied.push(rate),
+      onRefused: () => refusals.push(now),
       metrics,
       logger: createLogger('silent'),
       now: () => now,
@@ -56,10 +57,12 @@ function harness(options: { rateLimit?: number; completedPerSecond?: number } = 
         return () => (timer = undefined);
       },
     });
+  const refusals: number[] = [];
   const pacer = newWorker();
   const flush = () => new Promise((r) => setImmediate(r));
   return {
     pacer,
+    refusals,
     newWorker,
     get sharedNoise() {
       return sharedNoise;
@@ -98,6 +101,17 @@ describe('the pacer', () => {
     expect(h.timer).toBeUndefined();
     expect(h.pacer).toMatchObject({ active: false, rate: 400 });
     expect(await h.gauge()).toBe(400);
+  });
+
+  it('tells of each 429 as it is noted, and of nothing else, without asking Redis', () => {
+    const h = harness();
+    h.pacer.noteAttempt('success');
+    h.pacer.noteAttempt('other');
+    expect(h.refusals).toEqual([]);
+    h.pacer.noteAttempt('refused');
+    h.pacer.noteAttempt('refused');
+    expect(h.refusals).toEqual([T0, T0]);
+    expect(h.calls).toEqual({ read: 0, decrease: 0 });
   });
 
   it('a 429 far over capacity lowers the shared pace, applies it and polls while it lasts', async () => {

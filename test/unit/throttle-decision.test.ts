@@ -6,14 +6,7 @@ import {
 } from '../../src/worker/pacing/pace-maths.js';
 import type { Refusals } from '../../src/worker/pacing/reject-window.js';
 import { decideThrottle, refusalsAboveNoise } from '../../src/worker/pacing/throttle-decision.js';
-
-const T0 = 1_700_000_000_000;
-const state = (wmax: number, start = P.beta * wmax, at = T0, n = 1): PaceState => ({
-  n,
-  wmax,
-  start,
-  at,
-});
+import { T0, paceState as state } from '../helpers/pace-state.js';
 
 describe('refusalsAboveNoise', () => {
   it('needs refusals beyond the floor by noiseMargin and by two standard deviations', () => {

@@ -47,6 +47,16 @@ const success = (chatId: string): AttemptOutcome => ({
   response: [{ role: 'assistant', content: 'Hi' }],
 });
 
+/** The vendor's 429 with its Retry-After, as the vendor client reports it. */
+const rateLimited = (retryAfterMs: number): AttemptOutcome => ({
+  kind: 'retry',
+  reason: 'rate-limited',
+  code: 'http_429',
+  httpStatus: 429,
+  message: 'slow down',
+  retryAfterMs,
+});
+
 interface FakeJob {
   job: Job;
   delayedUntil: number[];
@@ -395,16 +405,7 @@ describe('turn processor', () => {
   it('without adaptive pacing a 429 pauses every worker for the delay', async () => {
     const t = setUp({
       begin: [sendTurn()],
-      vendor: [
-        {
-          kind: 'retry',
-          reason: 'rate-limited',
-          code: 'http_429',
-          httpStatus: 429,
-          message: 'slow down',
-          retryAfterMs: 1500,
-        },
-      ],
+      vendor: [rateLimited(1500)],
     });
     const error = await t.process(fakeJob({ b: 'b1', c: 'c1', k: 1 }).job).catch((e) => e);
     expect(error).toBeInstanceOf(RateLimitError);
@@ -417,16 +418,7 @@ describe('turn processor', () => {
     const t = setUp({
       pacer: true,
       begin: [sendTurn()],
-      vendor: [
-        {
-          kind: 'retry',
-          reason: 'rate-limited',
-          code: 'http_429',
-          httpStatus: 429,
-          message: 'slow down',
-          retryAfterMs: 1500,
-        },
-      ],
+      vendor: [rateLimited(1500)],
     });
     const error = await t.process(fakeJob({ b: 'b1', c: 'c1', k: 1 }).job).catch((e) => e);
     expect(error).toBeInstanceOf(RetryableTurnError);
@@ -438,16 +430,7 @@ describe('turn processor', () => {
     const t = setUp({
       pacer: true,
       begin: [sendTurn()],
-      vendor: [
-        {
-          kind: 'retry',
-          reason: 'rate-limited',
-          code: 'http_429',
-          httpStatus: 429,
-          message: 'slow down',
-          retryAfterMs: 60_000,
-        },
-      ],
+      vendor: [rateLimited(60_000)],
     });
     await expect(t.process(fakeJob({ b: 'b1', c: 'c1', k: 1 }).job)).rejects.toBeInstanceOf(
       RateLimitError,

@@ -107,7 +107,7 @@ export function assertCanStart(
 }
 
 /** How often Node checks request timeouts: its default 30 s, a tenth of a short timeout (≥ 1 s). */
-export function requestCheckIntervalMs(requestTimeoutMs: number): number {
+function requestCheckIntervalMs(requestTimeoutMs: number): number {
   if (requestTimeoutMs <= 0) return 30_000;
   return Math.min(30_000, Math.max(1000, Math.round(requestTimeoutMs / 10)));
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { isBrowserPage } from './auth.js';
+import { setPageHeaders } from './console/security-headers.js';
 
 /**
  * What the API's own browser pages (Swagger UI at /docs, bull-board at /admin/queues) may load:
@@ -23,12 +24,7 @@ export const BROWSER_PAGE_CSP = [
 /** Security headers on /docs and /admin/queues only (other routes answer JSON, or set their own). */
 export function registerBrowserPageHeaders(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (isBrowserPage(request.url)) {
-      reply.header('content-security-policy', BROWSER_PAGE_CSP);
-      reply.header('x-frame-options', 'DENY');
-      reply.header('x-content-type-options', 'nosniff');
-      reply.header('referrer-policy', 'no-referrer');
-    }
+    if (isBrowserPage(request.url)) setPageHeaders(reply, BROWSER_PAGE_CSP);
     return payload;
   });
 }

@@ -8,8 +8,8 @@ import { createPacerStore } from '../../store/pacer-store.js';
 import { createFleetPauseChannel } from '../../store/fleet-pause-channel.js';
 import { createGradientLimit, type GradientLimit } from './gradient-limit.js';
 import { createPacer, type Pacer } from './pacer.js';
-import { limiterFor, type Limiter } from './limiter-for.js';
-import { createLimiterSwitch } from './limiter-switch.js';
+import { limiterFor, type Limiter } from '../rate-limiter-window.js';
+import { createLimiterSwitch, type LimiterSwitch } from './limiter-switch.js';
 
 /** What a worker process adapts (CHATBATCH_ADAPTIVE): the fleet's pace and its own concurrency. */
 export interface Adaptive {
@@ -57,19 +57,21 @@ export async function startAdaptive(deps: {
       stop: async () => undefined,
     };
   }
+  // Made once the pacer has read the shared state: start() may apply a rate first, which the
+  // switch then takes from pacer.rate.
+  let switched: LimiterSwitch | undefined = undefined;
   const pacer = createPacer({
     store: createPacerStore({ redis: deps.redis, keys: deps.keys }),
     rateLimit: config.rateLimit,
-    // Bound below, once the pacer has read the shared state (start() may apply a rate first,
-    // which the switch then takes from pacer.rate).
-    apply: (rate) => applyRate(rate),
+    apply: (rate) => switched?.apply(rate),
+    // A 429 installs the limiter before anything else is decided.
+    onRefused: () => switched?.install(),
     metrics,
     logger: deps.logger,
     now: deps.now,
   });
-  let applyRate: (rate: number) => void = () => undefined;
   await pacer.start();
-  const switched = await createLimiterSwitch({
+  const limiter = await createLimiterSwitch({
     installed: config.rateLimit > 0 || pacer.active,
     currentRate: () => pacer.rate,
     channel: createFleetPauseChannel({
@@ -79,29 +81,13 @@ export async function startAdaptive(deps: {
     }),
     logger: deps.logger,
   });
-  applyRate = (rate) => switched.apply(rate);
-  // The turn processor reports every attempt: a 429 installs the limiter before anything else.
-  const paced: Pacer = {
-    get rate() {
-      return pacer.rate;
-    },
-    get active() {
-      return pacer.active;
-    },
-    start: () => pacer.start(),
-    noteAttempt(result) {
-      if (result === 'refused') switched.install();
-      pacer.noteAttempt(result);
-    },
-    throttled: (requestMs) => pacer.throttled(requestMs),
-    stop: () => pacer.stop(),
-  };
+  switched = limiter;
   const gradient = createGradientLimit(
     { min: Math.max(1, Math.ceil(config.concurrency / 10)), max: config.concurrency },
     deps.now,
   );
   return {
-    pacer: paced,
+    pacer,
     concurrency: {
       sample(rttMs, inFlight) {
         gradient.sample(rttMs, inFlight);
@@ -112,15 +98,15 @@ export async function startAdaptive(deps: {
         }
       },
     },
-    initialLimiter: () => switched.initial(),
+    initialLimiter: () => limiter.initial(),
     attach(w) {
       worker = w;
-      switched.attach(w);
+      limiter.attach(w);
     },
-    announceFleetPause: () => switched.announcePause(),
+    announceFleetPause: () => limiter.announcePause(),
     async stop() {
       pacer.stop();
-      await switched.stop();
+      await limiter.stop();
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import type { Logger } from '../../shared/logger.js';
 import type { FleetPauseChannel } from '../../store/fleet-pause-channel.js';
-import { limiterFor, type Limiter } from './limiter-for.js';
+import { limiterFor, type Limiter } from '../rate-limiter-window.js';
 
 /**
  * BullMQ's limiter on demand. With a limiter, every job BullMQ hands out costs three more Redis
@@ -44,13 +44,17 @@ export async function createLimiterSwitch(deps: {
   function set(): void {
     if (worker) worker.opts.limiter = limiterFor(rate);
   }
+  /** Stops listening for announcements, once. */
+  async function deafen(): Promise<void> {
+    const stop = stopListening;
+    stopListening = undefined;
+    await stop?.().catch(() => undefined);
+  }
   function install(): void {
     if (installed) return;
     installed = true;
     set();
-    const stop = stopListening;
-    stopListening = undefined;
-    stop?.().catch(() => undefined);
+    void deafen();
   }
 
   if (!installed) {
@@ -84,10 +88,6 @@ export async function createLimiterSwitch(deps: {
         deps.logger.warn({ err: error }, 'could not tell the other workers about the fleet pause');
       });
     },
-    async stop() {
-      const stop = stopListening;
-      stopListening = undefined;
-      await stop?.().catch(() => undefined);
-    },
+    stop: deafen,
   };
 }

@@ -41,6 +41,8 @@ export interface PacerDeps {
   rateLimit: number;
   /** Makes this worker start at most `rate` turns per second, fleet-wide (Infinity: no limit). */
   apply(rate: number): void;
+  /** Told of every 429 as it is noted, before anything is decided. Default none. */
+  onRefused?: () => void;
   metrics: Pick<Metrics, 'pacerRateLimit' | 'pacerThrottles'>;
   logger: Logger;
   now: () => number;
@@ -278,6 +280,7 @@ export function createPacer(deps: PacerDeps): Pacer {
       }
     },
     noteAttempt(result) {
+      if (result === 'refused') deps.onRefused?.();
       rejects.note(result);
     },
     throttled(requestMs) {

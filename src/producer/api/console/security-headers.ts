@@ -16,12 +16,19 @@ export const CONSOLE_CSP = [
   "form-action 'self'",
 ].join('; ');
 
-/** Headers of every console answer (its pages and files; the /v1 API is not a page). */
-export function setConsoleHeaders(reply: FastifyReply): void {
-  reply
-    .header('content-security-policy', CONSOLE_CSP)
+/**
+ * The headers of any browser page the API serves: its policy, never framed (clickjacking: every
+ * page sits behind the API token), no type sniffing, no referrer.
+ */
+export function setPageHeaders(reply: FastifyReply, csp: string): FastifyReply {
+  return reply
+    .header('content-security-policy', csp)
     .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .header('cross-origin-opener-policy', 'same-origin');
+    .header('referrer-policy', 'no-referrer');
+}
+
+/** Headers of every console answer (its pages and files; the /v1 API is not a page). */
+export function setConsoleHeaders(reply: FastifyReply): void {
+  setPageHeaders(reply, CONSOLE_CSP).header('cross-origin-opener-policy', 'same-origin');
 }

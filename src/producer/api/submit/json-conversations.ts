@@ -141,7 +141,6 @@ function conversationErrors(
     fields.recipientId === undefined ? undefined : recipientIdProblem(fields.recipientId);
   if (recipientProblem) errors.push(`recipientId: ${recipientProblem}`);
   if (conversation.turns.length === 0) errors.push('turns: at least one turn is required');
-  const before = errors.length;
   let turnProblems = 0;
   fields.inputs.forEach((input, turn) => {
     const listed = errors.length;
@@ -149,13 +148,9 @@ function conversationErrors(
     else check(input, CHAT_LIMITS.inputMax, `turns[${turn}]`);
     if (errors.length > listed && ++turnProblems > MAX_LISTED_TURN_PROBLEMS) errors.pop();
   });
-  if (turnProblems > MAX_LISTED_TURN_PROBLEMS) {
-    errors.splice(
-      before + MAX_LISTED_TURN_PROBLEMS,
-      0,
-      `turns: ${turnProblems - MAX_LISTED_TURN_PROBLEMS} more turns with problems`,
-    );
-  }
+  // The problems past the listed ones were taken back as they came: the count goes last.
+  if (turnProblems > MAX_LISTED_TURN_PROBLEMS)
+    errors.push(`turns: ${turnProblems - MAX_LISTED_TURN_PROBLEMS} more turns with problems`);
   errors.push(...variableErrors(conversation.dynamicVariables ?? {}, 'dynamicVariables'));
   return errors;
 }
