@@ -1,5 +1,4 @@
 import type { Job } from 'bullmq';
-import { normaliseOptOut } from '../shared/opt-out.js';
 import { nextWindowOpening } from '../shared/send-window.js';
 import type { TurnJob } from '../shared/turn-queue.js';
 import type { BatchGateView } from '../store/batch-gate.js';
@@ -30,7 +29,8 @@ export function fastPathRequest(
   data: TurnJob,
   batch: BatchGateView,
   now: number,
-  optOutWords: ReadonlySet<string>,
+  /** Whether an input is a request to stop (optOutTest of the configured words). */
+  isOptOut: (input: string) => boolean,
 ): ChatRequest | undefined {
   const first = data.f;
   if (first === undefined || job.attemptsStarted > 1 || job.stalledCounter > 0) return undefined;
@@ -43,7 +43,7 @@ export function fastPathRequest(
   ) {
     return undefined;
   }
-  if (first.i.length <= 80 && optOutWords.has(normaliseOptOut(first.i))) return undefined;
+  if (isOptOut(first.i)) return undefined;
   const request: ChatRequest = { agentId: first.a, input: first.i };
   if (first.v) {
     const variables = JSON.parse(first.v) as Record<string, string>;

@@ -12,6 +12,7 @@ import type { RetryPolicy } from './retry-policy.js';
 import { RetryableTurnError } from './retryable-turn-error.js';
 import type { CredentialGuard } from './credential-guard.js';
 import { nextWindowOpening } from '../shared/send-window.js';
+import { optOutTest } from '../shared/opt-out.js';
 import type { Pacer } from './pacing/pacer.js';
 import type { GradientLimit } from './pacing/gradient-limit.js';
 
@@ -67,7 +68,7 @@ const isUnfinished = (state: string) => state === 'pending' || state === 'active
  */
 export function createTurnProcessor(deps: TurnProcessorDeps) {
   const { store, metrics, logger } = deps;
-  const optOutWords = new Set(deps.optOutWords);
+  const isOptOut = optOutTest(deps.optOutWords);
   /** Requests of this process in flight (for latency-aware concurrency). */
   let inFlight = 0;
 
@@ -209,7 +210,7 @@ export function createTurnProcessor(deps: TurnProcessorDeps) {
     const fast =
       data.f === undefined
         ? undefined
-        : fastPathRequest(job, data, await deps.batches.view(batchId), deps.now(), optOutWords);
+        : fastPathRequest(job, data, await deps.batches.view(batchId), deps.now(), isOptOut);
     const sent = fast
       ? { request: fast, attempt: 1, origin: { fast: true } }
       : await beginAttempt(job, token, data);

@@ -7,6 +7,7 @@ import { readCsvRows } from '../../src/producer/csv/index.js';
 import { ingestRows } from '../../src/producer/ingest.js';
 import type { TurnOutcome } from '../../src/store/turn-store.js';
 import { fastPathRequest } from '../../src/worker/fast-path.js';
+import { optOutTest } from '../../src/shared/opt-out.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from '../helpers/redis-namespace.js';
 
 /**
@@ -64,7 +65,7 @@ describe('first-turn jobs', () => {
       plain,
       { state: 'running', scheduledAt: undefined, expireAt: undefined, window: undefined },
       Date.now(),
-      new Set(['stop']),
+      optOutTest(['stop']),
     );
     expect(request).toEqual({
       agentId: 'a1',
@@ -82,7 +83,7 @@ describe('first-turn jobs', () => {
       window: undefined,
     };
     const fresh = { attemptsStarted: 1, stalledCounter: 0 };
-    const words = new Set(['stop']);
+    const words = optOutTest(['stop']);
     const now = Date.now();
     // An opt-out word, a second start, a stall, a paused batch, a passed deadline.
     expect(fastPathRequest(fresh, job, running, now, words)).toBeUndefined();

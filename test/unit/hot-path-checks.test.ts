@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normaliseOptOut } from '../../src/shared/opt-out.js';
+import { normaliseOptOut, optOutTest, optOutWordList } from '../../src/shared/opt-out.js';
 import { parseTurnJob, turnJobSchema } from '../../src/shared/turn-queue.js';
 import {
   VENDOR_CHAT_STATUSES,
@@ -115,5 +115,40 @@ describe('hand checks of the hot path', () => {
     );
     expect(normaliseOptOut('  OPT \t  Out ')).toBe('opt out');
     expect(normaliseOptOut('ÉSTOP')).toBe('Éstop');
+  });
+
+  it('optOutTest answers as a lookup of the normalised input, for inputs of at most 80 characters', () => {
+    const words = optOutWordList('STOP, opt out,Éxit,\u00a0quit');
+    const isOptOut = optOutTest(words);
+    const lookup = new Set(words);
+    const piece = fc.oneof(
+      fc.constantFrom(
+        'S',
+        't',
+        'O',
+        'p',
+        'opt',
+        'OUT',
+        'quit',
+        'É',
+        'xit',
+        ' ',
+        '\t',
+        '\u00a0',
+        '\ufeff',
+      ),
+      fc.string({ maxLength: 3 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (parts) => {
+        const input = parts.join('');
+        expect(isOptOut(input)).toBe(input.length <= 80 && lookup.has(normaliseOptOut(input)));
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(isOptOut(' \u00a0Stop ')).toBe(true);
+    expect(isOptOut('OPT   out')).toBe(true);
+    expect(isOptOut('stop please')).toBe(false);
+    expect(optOutTest([])('stop')).toBe(false);
   });
 });
