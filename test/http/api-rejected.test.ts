@@ -72,6 +72,23 @@ describe('GET /v1/batches/:batchId/rejected', () => {
     );
   });
 
+  it('writes CSV with the delimiter and byte order mark asked for, as the results do', async () => {
+    await submitCsv('conversation_id,input\nc;1,\n', 'batchId=rej-semi&agentId=ag');
+    const response = await get(
+      '/v1/batches/rej-semi/rejected?format=csv&delimiter=semicolon&bom=true',
+    );
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toBe(
+      '\uFEFFline;index;conversationId;errors\n2;;"c;1";input: must not be empty\n',
+    );
+    const jsonl = await get('/v1/batches/rej-semi/rejected?delimiter=%3B');
+    expect(jsonl.statusCode).toBe(400);
+    expect(jsonl.json()).toMatchObject({ message: 'delimiter and bom apply to format=csv' });
+    expect((await get('/v1/batches/rej-semi/rejected?format=csv&delimiter=ab')).statusCode).toBe(
+      400,
+    );
+  });
+
   it('keeps the JSON index, nothing for a dry run, 404 for no batch, 400 for a bad id', async () => {
     await h.app.inject({
       method: 'POST',

@@ -52,6 +52,17 @@ describe('chatbatch rejected <batch>', () => {
         '3,,c2,input: must not be empty\n' +
         '4,,c3,"agent_id: empty on the conversation\'s first row, and no --agent-id given"\n',
     );
+
+    const forExcel = await runCli(
+      ['rejected', 'cli-rej', '--format', 'csv', '--delimiter', 'semicolon', '--bom'],
+      env,
+    );
+    expect(forExcel.code).toBe(0);
+    expect(forExcel.stdout).toBe(
+      '\uFEFFline;index;conversationId;errors\n' +
+        '3;;c2;input: must not be empty\n' +
+        "4;;c3;agent_id: empty on the conversation's first row, and no --agent-id given\n",
+    );
   });
 
   it('exits 1 for no such batch, 2 for a bad format', async () => {
@@ -59,5 +70,8 @@ describe('chatbatch rejected <batch>', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no such batch: cli-rej-nope');
     expect((await runCli(['rejected', 'cli-rej', '--format', 'xml'], env)).code).toBe(2);
+    const jsonlBom = await runCli(['rejected', 'cli-rej', '--bom'], env);
+    expect(jsonlBom.code).toBe(2);
+    expect(jsonlBom.stderr).toContain('--delimiter and --bom apply to --format csv');
   });
 });

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { resultLines } from '../../results-export.js';
 import type { ApiContext, ZodApp } from '../context.js';
-import { ApiError, batchNotFound } from '../errors.js';
+import { batchNotFound } from '../errors.js';
+import { exportQuery } from './export-query.js';
 import { batchListSchema, listQuerySchema, resultsQuerySchema } from '../schemas/batches.js';
 import { batchErrors, batchIdParams, batchStatusSchema, errorSchema } from '../schemas/common.js';
 
@@ -86,10 +87,8 @@ export function registerBatchRoutes(app: ZodApp, ctx: ApiContext): void {
     async (request, reply) => {
       const { batchId } = request.params;
       if (!(await ctx.batchStore.status(batchId))) throw batchNotFound(batchId);
-      const { format, delimiter, bom } = request.query;
-      if (format !== 'csv' && (delimiter !== undefined || bom !== undefined))
-        throw new ApiError('invalid_request', 'delimiter and bom apply to format=csv');
-      const lines = resultLines(ctx.batchStore.results(batchId), format, { delimiter, bom });
+      const { format, csv } = exportQuery(request.query);
+      const lines = resultLines(ctx.batchStore.results(batchId), format, csv);
       return (
         reply
           .type(CONTENT_TYPES[format])

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { rejectedLines } from '../../rejected-export.js';
 import type { ApiContext, ZodApp } from '../context.js';
 import { batchNotFound } from '../errors.js';
+import { exportQuery } from './export-query.js';
 import { resultsQuerySchema } from '../schemas/batches.js';
 import { batchErrors, batchIdParams, errorSchema } from '../schemas/common.js';
 
@@ -24,7 +25,8 @@ export function registerRejectedRoute(app: ZodApp, ctx: ApiContext): void {
         description:
           'The first 10,000 rejected rows of the batch, in input order, as JSONL ' +
           '(`{line, index?, conversationId, errors}`) or CSV; never the input text. Rows past ' +
-          'those are only counted: header `Rejected-Rows-Omitted`.',
+          'those are only counted: header `Rejected-Rows-Omitted`. CSV takes `delimiter` and ' +
+          '`bom` as the results do.',
         params: batchIdParams,
         querystring: resultsQuerySchema,
         response: {
@@ -46,11 +48,11 @@ export function registerRejectedRoute(app: ZodApp, ctx: ApiContext): void {
       const { batchId } = request.params;
       if (!(await ctx.batchStore.status(batchId))) throw batchNotFound(batchId);
       const kept = await ctx.rejectedStore.read(batchId);
-      const { format } = request.query;
+      const { format, csv } = exportQuery(request.query);
       return reply
         .type(CONTENT_TYPES[format])
         .header(OMITTED_HEADER, String(kept?.omitted.count ?? 0))
-        .send(Readable.from(rejectedLines(kept?.rows ?? [], format)) as never);
+        .send(Readable.from(rejectedLines(kept?.rows ?? [], format, csv)) as never);
     },
   );
 }
