@@ -8,7 +8,6 @@ import {
   asBodyError,
   csvRows,
   drain,
-  readingErrorsAnswered,
   feed,
   ingestOptions,
   type Submission,
@@ -100,13 +99,10 @@ export function multipartSubmission(request: FastifyRequest, ctx: SubmissionCont
       const given = { ...ctx.query, ...parsed.data };
       const options = ingestOptions(ctx, given);
       const meter = metered(new BodyMeter(ctx.csvLimitBytes, 'the CSV file', fingerprint));
-      feed(file.file, meter);
+      feed(file.file, meter, 'multipart body');
       const source = file.filename || FILE_FIELD;
       async function* rows() {
-        yield* readingErrorsAnswered(
-          csvRows(meter, options, given.delimiter, source),
-          'multipart body',
-        );
+        yield* csvRows(meter, options, given.delimiter, source);
         if (file.file.truncated) throw payloadTooLarge('the CSV file', ctx.csvLimitBytes);
         if ((await next()) !== undefined)
           throw badForm(`the "${FILE_FIELD}" field must be the last; send the option fields first`);
@@ -119,9 +115,11 @@ export function multipartSubmission(request: FastifyRequest, ctx: SubmissionCont
       await drain(
         file.file,
         metered(new BodyMeter(ctx.csvLimitBytes, 'the CSV file', fingerprint)),
+        'multipart body',
       );
       for (let part = await next(); part !== undefined; part = await next()) {
-        if (part.type === 'file') await drain(part.file, new BodyMeter(Infinity, '', fingerprint));
+        if (part.type === 'file')
+          await drain(part.file, new BodyMeter(Infinity, '', fingerprint), 'multipart body');
         else fingerprint.part(`field:${part.fieldname}`, String(part.value));
       }
       return fingerprint.digest();

@@ -151,13 +151,15 @@ export function csvRows(
 /**
  * Pipes a request body (or a multipart file) into a meter. Not `pipeline`: that would destroy
  * the request with the meter's 413, and the request's own error would then go unhandled. The
- * request is only left unread; the 413 answer closes the connection.
+ * request is only left unread; the 413 answer closes the connection. The body's own errors (a
+ * stream cut short, a multipart part the parser could not read) reach the reader as the
+ * client's 400s (see `asBodyError`); anything the reader itself throws stays what it is.
  */
-export function feed(source: Readable, meter: BodyMeter): void {
+export function feed(source: Readable, meter: BodyMeter, what: string): void {
   // `finished`, not an 'error' listener: a multipart file that failed before we got to it (the
   // upload ended inside it) is already destroyed, and only `finished` still reports that.
   finished(source, (error) => {
-    if (error) meter.destroy(error);
+    if (error) meter.destroy(asBodyError(error, what) as Error);
   });
   source.pipe(meter);
 }
@@ -181,24 +183,12 @@ export function asBodyError(error: unknown, what: string): unknown {
   return new ApiError('invalid_request', `${what}: ${error.message}`);
 }
 
-/** The rows of a body, with reading errors turned into 400s (see `asBodyError`). */
-export async function* readingErrorsAnswered<T>(
-  rows: AsyncIterable<T>,
-  what: string,
-): AsyncGenerator<T> {
-  try {
-    yield* rows;
-  } catch (error) {
-    throw asBodyError(error, what);
-  }
-}
-
 /** Reads a stream to its end, dropping the bytes (they only feed a fingerprint on the way). */
-export function drain(source: Readable, meter: BodyMeter): Promise<void> {
+export function drain(source: Readable, meter: BodyMeter, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     meter.on('error', reject);
     meter.on('end', resolve);
-    feed(source, meter);
+    feed(source, meter, what);
     meter.resume();
   });
 }
@@ -210,18 +200,15 @@ export function rawCsvSubmission(body: Readable, ctx: SubmissionContext): Submis
   return {
     async open() {
       const options = ingestOptions(ctx, ctx.query);
-      feed(body, meter);
+      feed(body, meter, 'CSV body');
       return {
         options,
-        rows: readingErrorsAnswered(
-          csvRows(meter, options, ctx.query.delimiter, 'CSV body'),
-          'CSV body',
-        ),
+        rows: csvRows(meter, options, ctx.query.delimiter, 'CSV body'),
         fingerprint: () => fingerprint.digest(),
       };
     },
     async fingerprintOnly() {
-      await drain(body, meter);
+      await drain(body, meter, 'CSV body');
       return fingerprint.digest();
     },
   };
