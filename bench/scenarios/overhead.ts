@@ -12,6 +12,7 @@ import { metric, type Scenario } from '../lib/scenario.js';
 import { startSimulator } from '../lib/sim.js';
 import { median } from '../lib/stats.js';
 import { measureWorkerRun, type RunSpec } from '../lib/worker-run.js';
+import { measureRecordCost } from '../lib/record-cost.js';
 
 const CONCURRENCY = 50;
 /** Issue 18: worker + Redis CPU per turn at most this many times the baseline's. */
@@ -69,6 +70,26 @@ export const overhead: Scenario = {
           `chatbatch ${formatRedisTime(cCost)}; baseline ${formatRedisTime(bCost)}.`,
       ];
 
+      // The durable record alone (the turn store's batched record call, nothing else running):
+      // the part of the overhead that the never-resend guarantee and lasting results cost.
+      const record = await measureRecordCost(ctx.redis, {
+        conversations,
+        tmpDir: ctx.tmpDir,
+        redisPid: ctx.redisPid,
+      });
+      details.recordAlone = record;
+      const floor = (bCost.totalCpuUs + record.totalCpuUs) / bCost.totalCpuUs;
+      ctx.log(
+        `overhead: the record step alone: worker ${record.workerCpuUs.toFixed(1)} µs + Redis ` +
+          `${record.redisCpuUs.toFixed(1)} µs per turn`,
+      );
+      notes.push(
+        `The record step alone (${conversations} first turns recorded through the turn store's batched call, ` +
+          `50 in flight, nothing else running): ${record.workerCpuUs.toFixed(1)} µs of the recording ` +
+          `process + ${record.redisCpuUs.toFixed(1)} µs of Redis per turn, ${formatCalls(record)}. ` +
+          `The baseline's whole turn plus only this would be ${floor.toFixed(2)}× the baseline's CPU per turn.`,
+      );
+
       if (ctx.profileDir) {
         // Extra, unmeasured runs of both under --cpu-prof: the difference is chatbatch's overhead.
         const profiles: Record<string, unknown> = {};
@@ -101,6 +122,12 @@ export const overhead: Scenario = {
             unit: 'calls',
             chatbatch: cCost.callsPerTurnTotal,
             baseline: bCost.callsPerTurnTotal,
+          }),
+          metric({
+            metric: 'the record step alone: CPU per turn (worker + Redis)',
+            unit: 'µs',
+            chatbatch: record.totalCpuUs,
+            baseline: null,
           }),
         ],
         notes,
