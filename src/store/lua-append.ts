@@ -17,7 +17,8 @@ import { LUA_COMMON } from './lua-common.js';
  *   retry-failed, and a turn appended behind them would wait unseen.
  *
  * The new turn goes last in the batch's order (a run of its own: see lua-ingest.ts).
- * KEYS: 1 conversation, 2 batch, 3 batch order (sorted set).
+ * KEYS: 1 conversation, 2 batch, 3 batch order (sorted set; kept as long as the batch, with its
+ * rejected rows: refreshBatchRetention in lua-common.ts).
  * ARGV: 1 conversation id, 2 input, 3 the turn's variables JSON ('' for none), 4 retention s,
  * 5 most turns per conversation.
  * Returns {'queue', turn} (reactivated: queue it), {'appended', turn}, {'refused', reason}
@@ -43,8 +44,7 @@ bump(KEYS[2], 't:pending', 1)
 local runs = redis.call('HINCRBY', KEYS[2], 'runs', 1)
 redis.call('ZADD', KEYS[3], string.format('%.0f', runs * 4294967296 + 1), ARGV[1] .. '\\31' .. t)
 redis.call('EXPIRE', KEYS[1], ttl)
-redis.call('EXPIRE', KEYS[2], ttl)
-redis.call('EXPIRE', KEYS[3], ttl)
+refreshBatchRetention(KEYS[2], ttl)
 if s == 'completed' then
   redis.call('HSET', KEYS[1], 's', 'active', 'k', t)
   moveCount(KEYS[2], 'c', 'completed', 'active', 1)

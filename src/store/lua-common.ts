@@ -58,6 +58,13 @@ end
 -- The refresh runs when the batch finishes and otherwise at most once a minute
 -- (or a tenth of the retention) per batch ('rx': when it last ran): three EXPIREs per call
 -- were a tenth of the hot path's Redis work, and retention is counted in days.
+-- A batch and what is kept with it (its order list, its rejected rows) live as long as each
+-- other: one retention from the last refresh (see keys.ts).
+local function refreshBatchRetention(bkey, ttl)
+  redis.call('EXPIRE', bkey, ttl)
+  redis.call('EXPIRE', bkey .. ':order', ttl)
+  redis.call('EXPIRE', bkey .. ':rejected', ttl)
+end
 local function applyCounts(ttl, now)
   local touched = {}
   for bkey, t in pairs(counts) do
@@ -74,9 +81,7 @@ local function applyCounts(ttl, now)
         and markFinishedIfDone(bkey, f[1], f[2], finishChecks[bkey])
       if ttl and (finished or not f[3] or now - tonumber(f[3]) >= math.min(${RETENTION_REFRESH_MS}, ttl * 100)) then
         redis.call('HSET', bkey, 'rx', now)
-        redis.call('EXPIRE', bkey, ttl)
-        redis.call('EXPIRE', bkey .. ':order', ttl)
-        redis.call('EXPIRE', bkey .. ':rejected', ttl)
+        refreshBatchRetention(bkey, ttl)
       end
     end
   end

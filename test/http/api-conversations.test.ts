@@ -137,6 +137,26 @@ describe('POST .../conversations/:conversationId/turns', () => {
     expect((await get('/v1/batches/done/conversations/c')).json().status).toBe('completed');
   });
 
+  it('keeps the batch, its order and its rejected rows for one retention from the append', async () => {
+    const response = await post('/v1/batches', {
+      batchId: 'kept',
+      agentId: 'agent-1',
+      conversations: [
+        { conversationId: 'c', turns: ['first'] },
+        { conversationId: 'bad', turns: [''] },
+      ],
+    });
+    expect(response.json()).toMatchObject({ accepted: 1, rejected: 1 });
+    const kept = [h.keys.batch('kept'), h.keys.order('kept'), h.keys.rejected('kept')];
+    // As if the batch had been quiet for most of its retention.
+    for (const key of kept) expect(await h.redis.expire(key, 60)).toBe(1);
+    expect((await append('kept', 'c', { input: 'second' })).statusCode).toBe(202);
+    const ttls = await Promise.all(kept.map((key) => h.redis.ttl(key)));
+    const retention = await h.redis.ttl(h.keys.conversation('kept', 'c'));
+    expect(retention).toBeGreaterThan(3600);
+    for (const ttl of ttls) expect(Math.abs(ttl - retention)).toBeLessThanOrEqual(5);
+  });
+
   it('gives turns appended at once distinct numbers, in order', async () => {
     await createBatch('burst', [{ conversationId: 'c', turns: ['first'] }]);
     await workTurn('burst', 'c', 1);
