@@ -20,9 +20,14 @@ const TRANSIENT_CODES = new Set([
   'ENETUNREACH',
   'EAI_AGAIN',
 ]);
+const SOCKET_ERROR_IN_MESSAGE = new RegExp(`\\b(${[...TRANSIENT_CODES].join('|')})\\b`);
 
-/** Redis replies that mean "not now": loading, failing over, a cluster re-sharding. */
-const TRANSIENT_REPLY = /^(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
+/**
+ * Redis replies that mean "not now": loading, failing over, a cluster re-sharding. Looked for
+ * anywhere in the message: a script wraps the reply of the command that met it
+ * (`ERR Error running script … LOADING …`).
+ */
+const TRANSIENT_REPLY = /\b(LOADING|BUSY|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN)\b/;
 
 /** ioredis' own messages while the connection is down (offline queue off, retries used up). */
 const TRANSIENT_MESSAGES = [
@@ -42,7 +47,9 @@ export function isTransientRedisError(error: unknown): boolean {
   if (error.name === 'MaxRetriesPerRequestError' || error.name === 'ClusterAllFailedError')
     return true;
   if (TRANSIENT_REPLY.test(error.message)) return true;
-  return TRANSIENT_MESSAGES.some((text) => error.message.includes(text));
+  if (TRANSIENT_MESSAGES.some((text) => error.message.includes(text))) return true;
+  // A socket error passed on in another error's message (its code left behind).
+  return SOCKET_ERROR_IN_MESSAGE.test(error.message);
 }
 
 export interface RetryTransientOptions {

@@ -33,6 +33,12 @@ describe('isTransientRedisError', () => {
       new Error('MASTERDOWN Link with MASTER is down'),
       new Error('TRYAGAIN Multiple keys request during rehashing of slot'),
       new Error('CLUSTERDOWN The cluster is down'),
+      // A script wraps the reply of the command that met it.
+      new Error(
+        'ERR Error running script (call to f_1a2b): @user_script:3: LOADING Redis is loading',
+      ),
+      // A socket error passed on in another error's message.
+      new Error('write EPIPE'),
     ]) {
       expect(isTransientRedisError(error), error.message).toBe(true);
     }
@@ -41,6 +47,8 @@ describe('isTransientRedisError', () => {
       new Error('WRONGTYPE Operation against a key holding the wrong kind of value'),
       new Error('NOSCRIPT No matching script'),
       new Error('no such batch: b1'),
+      new Error('ERR Error running script: @user_script:9: user_script:9: attempt to compare nil'),
+      new Error('batch Loading-1 is paused'),
       'Connection is closed.',
       undefined,
     ]) {

@@ -12,11 +12,8 @@ import {
   type ApiErrorCode,
 } from './errors.js';
 import { redisRefusal } from '../../shared/redis-refusal.js';
+import { isTransientRedisError } from '../../shared/redis-retry.js';
 import { RequestValidationError } from './validation.js';
-
-/** Messages of ioredis and the OS when Redis is away (the producer connection fails fast). */
-const REDIS_DOWN =
-  /enableOfflineQueue|Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|Reached the max retries|Stream isn't writeable|CLUSTERDOWN|LOADING|MASTERDOWN/;
 
 /** Fastify's and @fastify/multipart's own errors, by code. */
 const FRAMEWORK_CODES: Record<string, ApiErrorCode> = {
@@ -85,7 +82,7 @@ export function errorAnswer(
   }
   const refusal = redisRefusal(error);
   if (refusal) return answer(redisRefused(refusal));
-  if (ctx.redis.status !== 'ready' || (e.message !== undefined && REDIS_DOWN.test(e.message))) {
+  if (ctx.redis.status !== 'ready' || isTransientRedisError(error)) {
     return answer(redisUnavailable());
   }
   // Other client errors raised by fastify (its messages carry no secrets).
