@@ -199,12 +199,7 @@ const envSchema = z.object({
   SIGMAMIND_API_KEY: z.string().trim().min(1, 'must not be empty when set').optional(),
   CHATBATCH_CONCURRENCY: int(1, 10_000).default(50),
   CHATBATCH_RATE_LIMIT: int(0, 1_000_000).default(0),
-  CHATBATCH_ADAPTIVE: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(z.enum(['on', 'off'], { error: 'must be on or off' }))
-    .default('on'),
+  CHATBATCH_ADAPTIVE: parsed(parseSwitch).default(true),
   CHATBATCH_MAX_ATTEMPTS: int(1, 100).default(5),
   CHATBATCH_BACKOFF_MS: int(1, 3_600_000).default(1000),
   CHATBATCH_REQUEST_TIMEOUT_MS: int(100, 600_000).default(30_000),
@@ -342,7 +337,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sigmamindApiKey: e.SIGMAMIND_API_KEY,
     concurrency: e.CHATBATCH_CONCURRENCY,
     rateLimit: e.CHATBATCH_RATE_LIMIT,
-    adaptive: e.CHATBATCH_ADAPTIVE !== 'off',
+    adaptive: e.CHATBATCH_ADAPTIVE,
     maxAttempts: e.CHATBATCH_MAX_ATTEMPTS,
     backoffMs: e.CHATBATCH_BACKOFF_MS,
     requestTimeoutMs: e.CHATBATCH_REQUEST_TIMEOUT_MS,

@@ -68,9 +68,11 @@ describe('loadConfig', () => {
     });
   });
 
-  it('CHATBATCH_ADAPTIVE is on unless off (any case)', () => {
+  it('CHATBATCH_ADAPTIVE is on unless off (any case), read as every other switch', () => {
     expect(loadConfig({ CHATBATCH_ADAPTIVE: 'off' }).adaptive).toBe(false);
     expect(loadConfig({ CHATBATCH_ADAPTIVE: ' OFF ' }).adaptive).toBe(false);
+    expect(loadConfig({ CHATBATCH_ADAPTIVE: 'false' }).adaptive).toBe(false);
+    expect(loadConfig({ CHATBATCH_ADAPTIVE: '0' }).adaptive).toBe(false);
     expect(loadConfig({ CHATBATCH_ADAPTIVE: 'on' }).adaptive).toBe(true);
     expect(loadConfig({ CHATBATCH_ADAPTIVE: '' }).adaptive).toBe(true);
   });
