@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { delimiterFromName } from '../producer/csv/index.js';
 import type { CsvResultOptions, ResultFormat } from '../producer/results-export.js';
+import { configFrom, openProducer, type ProducerContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** The flags of an export command (`results`, `rejected`). */
@@ -56,4 +57,33 @@ export async function writeExport(
     out.end();
     await once(out, 'finish');
   }
+}
+
+/** What an export command writes, once its flags are read and its batch is known to exist. */
+export type ExportWriter = (
+  context: ProducerContext,
+  batchId: string,
+  how: { format: ResultFormat; csv: CsvResultOptions; outFile: string | undefined },
+) => Promise<void>;
+
+/** Adds an export command (`<name> <batch>` and the export options) that runs `write`. */
+export function registerExport(
+  program: Command,
+  name: string,
+  description: string,
+  write: ExportWriter,
+): void {
+  withExportOptions(
+    program.command(name).description(description).argument('<batch>', 'batch id'),
+  ).action(async (batchId: string, flags: ExportFlags) => {
+    const { format, csv } = exportFormat(flags);
+    const context = await openProducer(configFrom());
+    try {
+      if (!(await context.batchStore.status(batchId)))
+        throw new CliError(`no such batch: ${batchId}`);
+      await write(context, batchId, { format, csv, outFile: flags.out });
+    } finally {
+      await context.close();
+    }
+  });
 }
