@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stopProcesses } from '../helpers/spawned-teardown.js';
 import { startThrowawayRedis, type ThrowawayRedis } from '../../src/cli/throwaway-redis.js';
 import { createScheduleFiring } from '../../src/producer/schedules/schedule-runner.js';
 import { openServices, type Services } from '../../src/services.js';
@@ -20,10 +21,7 @@ const processes: Spawned[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
 
 afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
+  await stopProcesses(processes);
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 

@@ -1,6 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stopProcesses } from '../helpers/spawned-teardown.js';
 import { openProducer, type ProducerContext } from '../../src/cli/context.js';
 import {
   freePort,
@@ -29,10 +30,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 let pipeline: Pipeline | undefined;
 
 afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
+  await stopProcesses(processes);
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   await pipeline?.close();
   pipeline = undefined;

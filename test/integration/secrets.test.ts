@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stopProcesses } from '../helpers/spawned-teardown.js';
 import { freePort } from '../../src/cli/throwaway-redis.js';
 import { parseFaultSpec } from '../../src/simulator/index.js';
 import { createPipeline, type Pipeline } from '../helpers/pipeline.js';
@@ -24,10 +25,7 @@ let receiver: TestReceiver | undefined;
 const processes: Spawned[] = [];
 let outDir: string | undefined;
 afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
+  await stopProcesses(processes);
   await pipeline?.close();
   pipeline = undefined;
   await receiver?.close();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { stopProcesses } from '../helpers/spawned-teardown.js';
 import type { Gauge } from 'prom-client';
 import { createBatchControl } from '../../src/producer/batch-control.js';
 import { webhookBacklogCollector } from '../../src/webhooks/backlog.js';
@@ -25,10 +26,7 @@ let pipeline: Pipeline | undefined;
 let receiver: TestReceiver | undefined;
 
 afterEach(async () => {
-  for (const p of processes.splice(0)) {
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-    await p.exited;
-  }
+  await stopProcesses(processes);
   await pipeline?.close();
   pipeline = undefined;
   await receiver?.close();
