@@ -8,7 +8,7 @@ import { configFrom, openProducer, type ProducerContext } from './context.js';
 import { CliError, EXIT } from './exit-codes.js';
 
 /** The flags of an export command (`results`, `rejected`). */
-export interface ExportFlags {
+interface ExportFlags {
   format: string;
   out?: string;
   delimiter?: string;
@@ -16,7 +16,7 @@ export interface ExportFlags {
 }
 
 /** Adds --format, --out, --delimiter and --bom to an export command. */
-export function withExportOptions(command: Command): Command {
+function withExportOptions(command: Command): Command {
   return command
     .option('--format <format>', 'jsonl or csv', 'jsonl')
     .option('--out <file>', 'write to a file instead of stdout')
@@ -28,7 +28,7 @@ export function withExportOptions(command: Command): Command {
 }
 
 /** The export's format and CSV options, or a usage error that names the flag. */
-export function exportFormat(flags: ExportFlags): { format: ResultFormat; csv: CsvResultOptions } {
+function exportFormat(flags: ExportFlags): { format: ResultFormat; csv: CsvResultOptions } {
   if (flags.format !== 'jsonl' && flags.format !== 'csv') {
     throw new CliError('--format: must be jsonl or csv', EXIT.usage);
   }
@@ -60,7 +60,7 @@ export async function writeExport(
 }
 
 /** What an export command writes, once its flags are read and its batch is known to exist. */
-export type ExportWriter = (
+type ExportWriter = (
   context: ProducerContext,
   batchId: string,
   how: { format: ResultFormat; csv: CsvResultOptions; outFile: string | undefined },
