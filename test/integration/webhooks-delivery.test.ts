@@ -127,6 +127,11 @@ describe('webhook delivery', () => {
       expect(gap, `gap after failure ${n}`).toBeGreaterThanOrEqual(e / 2 - 50);
       expect(gap, `gap after failure ${n}`).toBeLessThan(e + 1500);
     }
+    // The receiver has answered 204; the worker counts the delivery once it has read that answer.
+    await waitFor(async () => (await deliveries(pipeline!.worker!)).delivered === 1, {
+      timeoutMs: 10_000,
+      what: 'the delivery counted',
+    });
     expect(await deliveries(pipeline.worker!)).toMatchObject({ retry: 5, delivered: 1, failed: 0 });
     // Settled: nothing pending, nothing failed.
     expect(await pipeline.producer.redis.zcard(pipeline.producer.keys.webhookPending)).toBe(0);
