@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Every Redis key of one prefix, in one place. All of them share the hash tag `{prefix}`
@@ -139,7 +139,7 @@ export function batchIdOfKey(keys: Keys, key: string): string | undefined {
 
 /** The job id of a scheduled batch's kickoff job (see turn-queue.ts). */
 export function kickoffJobId(batchId: string): string {
-  return `k-${createHash('sha1').update(batchId).digest('hex')}`;
+  return `k-${hash('sha1', batchId, 'hex')}`;
 }
 
 /**
@@ -149,10 +149,6 @@ export function kickoffJobId(batchId: string): string {
  * whether a conversation's job exists without a round trip per conversation.
  */
 export function turnJobId(batchId: string, conversationId: string, turn: number): string {
-  const digest = createHash('sha1')
-    .update(batchId)
-    .update('\u0000')
-    .update(conversationId)
-    .digest('hex');
-  return `t-${digest}-${turn}`;
+  // The one-shot hash: a third of createHash's time, on every queued turn.
+  return `t-${hash('sha1', `${batchId}\u0000${conversationId}`, 'hex')}-${turn}`;
 }

@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeKeys, turnJobId } from '../../src/shared/keys.js';
+import { kickoffJobId, makeKeys, turnJobId } from '../../src/shared/keys.js';
 
 /**
  * Every key of a prefix must carry the hash tag `{prefix}`: Lua scripts, pipelines and MULTI
@@ -35,5 +37,22 @@ describe('makeKeys', () => {
     const id = turnJobId('b:1', 'c:2', 3);
     expect(id).not.toContain(':');
     expect(id).not.toMatch(/^\d+$/);
+  });
+
+  it('keeps the job ids of earlier versions: SHA-1 of batch id, NUL, conversation id', () => {
+    // Jobs queued before an upgrade keep these ids: a re-ingest and the watchdog find them.
+    const reference = (b: string, c: string) =>
+      createHash('sha1').update(b).update('\u0000').update(c).digest('hex');
+    expect(turnJobId('run', 'line-2', 1)).toBe(`t-${reference('run', 'line-2')}-1`);
+    expect(turnJobId('b', 'lone \ud800 surrogate', 2)).toBe(
+      `t-${reference('b', 'lone \ud800 surrogate')}-2`,
+    );
+    expect(kickoffJobId('spring')).toBe(`k-${createHash('sha1').update('spring').digest('hex')}`);
+    fc.assert(
+      fc.property(fc.string(), fc.string({ unit: 'binary' }), fc.nat(), (b, c, k) => {
+        expect(turnJobId(b, c, k)).toBe(`t-${reference(b, c)}-${k}`);
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
