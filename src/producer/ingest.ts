@@ -1,4 +1,3 @@
-import { createPipelineStep } from './pipeline-step.js';
 import { randomUUID } from 'node:crypto';
 import type { Keys } from '../shared/keys.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -15,6 +14,7 @@ import type { Priority } from '../store/lane-store.js';
 import type { IngestRow } from './ingest-row.js';
 import type { OptInEventType } from '../shared/webhook-settings.js';
 import type { CsvReadNotes } from './csv/read-notes.js';
+import { createPipelineStep } from './pipeline-step.js';
 
 export type { IngestRow } from './ingest-row.js';
 

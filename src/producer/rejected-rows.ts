@@ -28,9 +28,6 @@ export const REJECTED_ROW_LIMITS = Object.freeze({
   conversationIdChars: 256,
 });
 
-/** Rows omitted from a list, counted by error message. */
-export type OmittedRows = OmittedRejections;
-
 /** Adds `n` to a message's count, holding the number of distinct messages to the limit. */
 function addCount(counts: Map<string, number>, message: string, n: number): void {
   const key =
@@ -94,7 +91,7 @@ export class RejectedRowsCollector {
   }
 
   /** The report's part: the first rows in full, the rest counted. */
-  report(): { rejectedRows: RejectedRow[]; omitted: OmittedRows | undefined } {
+  report(): { rejectedRows: RejectedRow[]; omitted: OmittedRejections | undefined } {
     const listed = this.#kept.slice(0, REJECTED_ROW_LIMITS.reportRows).sort(byPosition);
     const omitted = this.#total - listed.length;
     if (omitted === 0) return { rejectedRows: listed, omitted: undefined };
@@ -107,7 +104,7 @@ export class RejectedRowsCollector {
   }
 
   /** What the batch keeps: the first `storedRows` rows and the counts of the others. */
-  stored(): { rows: RejectedRow[]; omitted: OmittedRows } {
+  stored(): { rows: RejectedRow[]; omitted: OmittedRejections } {
     return {
       rows: this.#kept,
       omitted: {

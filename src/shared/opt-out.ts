@@ -36,20 +36,22 @@ export function optOutWordList(text: string | undefined): string[] {
   return [...new Set(words.map(normaliseOptOut).filter((w) => w !== ''))];
 }
 
+/** Inputs longer than this are messages, not requests to stop (here and in the store's rule). */
+export const OPT_OUT_MAX_INPUT = 80;
+
 /** ASCII white space, as normaliseOptOut trims it. */
 const isAsciiSpace = (code: number) => code === 32 || (code >= 9 && code <= 13);
 
 /**
  * Whether an input is one of the (normalised) words, as `words.has(normaliseOptOut(input))`
- * for inputs of at most 80 characters (longer ones are messages: the store's rule says the
- * same). Runs on every first turn of the fast path, so most inputs are turned away by their
+ * for inputs of at most OPT_OUT_MAX_INPUT characters. Runs on every first turn of the fast path, so most inputs are turned away by their
  * first letter before any string is built.
  */
 export function optOutTest(words: readonly string[]): (input: string) => boolean {
   const set = new Set(words);
   const firstLetters = new Set(words.map((word) => word.charCodeAt(0)));
   return (input) => {
-    if (input.length > 80 || set.size === 0) return false;
+    if (input.length > OPT_OUT_MAX_INPUT || set.size === 0) return false;
     let i = 0;
     while (i < input.length && isAsciiSpace(input.charCodeAt(i))) i++;
     const code = input.charCodeAt(i);

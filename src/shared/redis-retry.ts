@@ -36,7 +36,6 @@ const TRANSIENT_MESSAGES = [
   'Reached the max retries per request limit',
   'None of startup nodes is available',
   'Failed to refresh slots cache',
-  'connect ETIMEDOUT',
 ];
 
 /** True for errors a Redis restart or failover causes, which asking again later can cure. */

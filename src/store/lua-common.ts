@@ -53,11 +53,6 @@ end
 local function checkFinished(bkey, now)
   if deferCounts then finishChecks[bkey] = now else finishedCheck(bkey, now) end
 end
--- Lands deferred counter moves, then per batch touched one read for the finish check and, with
--- ttl, the retention refresh of its hash, its order list and its rejected rows (see keys.ts).
--- The refresh runs when the batch finishes and otherwise at most once a minute
--- (or a tenth of the retention) per batch ('rx': when it last ran): three EXPIREs per call
--- were a tenth of the hot path's Redis work, and retention is counted in days.
 -- A batch and what is kept with it (its order list, its rejected rows) live as long as each
 -- other: one retention from the last refresh (see keys.ts).
 local function refreshBatchRetention(bkey, ttl)
@@ -65,6 +60,10 @@ local function refreshBatchRetention(bkey, ttl)
   redis.call('EXPIRE', bkey .. ':order', ttl)
   redis.call('EXPIRE', bkey .. ':rejected', ttl)
 end
+-- Lands deferred counter moves, then per batch touched one read for the finish check and, with
+-- ttl, the batch's retention refresh. The refresh runs when the batch finishes and otherwise at
+-- most once a minute (or a tenth of the retention) per batch ('rx': when it last ran): three
+-- EXPIREs per call were a tenth of the hot path's Redis work, and retention is counted in days.
 local function applyCounts(ttl, now)
   local touched = {}
   for bkey, t in pairs(counts) do

@@ -12,6 +12,7 @@
  * with an error whose code says which rule.
  */
 import { MAX_CAP_PERIOD_MS } from '../shared/frequency-cap.js';
+import { OPT_OUT_MAX_INPUT } from '../shared/opt-out.js';
 
 export const LUA_RULES = `
 local MAX_CAP_PERIOD_MS = ${MAX_CAP_PERIOD_MS}
@@ -36,7 +37,7 @@ end
 -- The input as compared with the opt-out words: trimmed, inner white space as one space,
 -- ASCII case-folded. Long inputs are messages, not opt-outs.
 local function optOutWord(input, words)
-  if #input > 80 then return nil end
+  if #input > ${OPT_OUT_MAX_INPUT} then return nil end
   local norm = (string.lower(input):gsub('^%s+', ''):gsub('%s+$', ''):gsub('%s+', ' '))
   if words[norm] then return norm end
   return nil

@@ -1,5 +1,5 @@
 import { finished, type Readable } from 'node:stream';
-import { CsvFileError, CsvReadNotes, readCsvRows } from '../../csv/index.js';
+import { CsvReadNotes, readCsvRows } from '../../csv/index.js';
 import type { IngestOptions, IngestRow } from '../../ingest.js';
 import { BodyMeter, Fingerprint } from './body-meter.js';
 import { conversationIdIssues, jsonConversationRows } from './json-conversations.js';
@@ -167,14 +167,12 @@ export function feed(source: Readable, meter: BodyMeter, what: string): void {
 /**
  * Errors met while reading a body (a stream cut short, a multipart part the parser could not
  * read) are the client's: a 400 `invalid_request` naming `what`, not a 500. Errors that already
- * have an answer (413, 408, a CSV file error, fastify's coded ones) pass unchanged.
+ * have an answer (413, 408, fastify's coded ones) pass unchanged.
  */
 export function asBodyError(error: unknown, what: string): unknown {
   const code = (error as { code?: unknown }).code;
   if (
     error instanceof ApiError ||
-    error instanceof CsvFileError ||
-    error instanceof RequestValidationError ||
     (typeof code === 'string' && code.startsWith('FST_')) ||
     !(error instanceof Error)
   ) {
